@@ -1,0 +1,5 @@
+"""`python -m portfolio` runs the command line."""
+
+from portfolio.cli import main
+
+main()

@@ -1,0 +1,165 @@
+"""Command line: `portfolio template | validate | solve`.
+
+The commands only call the pipeline's stages (read/validate -> build/solve -> rank ->
+write); `main` is the one place that turns exceptions into a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from portfolio.errors import ExitCode, InvalidWorkbook, PortfolioError, UsageError
+from portfolio.solve import CBC_WARNING, SolverOptions, Status, optimise
+
+
+def _input_path(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The workbook argument shared by validate and solve (existence is checked later, so a
+    missing file is reported as an invalid workbook, exit 3)."""
+    return click.argument("path", type=click.Path(path_type=Path, dir_okay=True))(func)
+
+
+def _solver_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--time-limit, --gap and --solver, overriding the Settings sheet."""
+    func = click.option("--solver", type=click.Choice(["highs", "cbc"], case_sensitive=False),
+                        default="highs", show_default=True,
+                        help="MIP solver. CBC's optimality is not trusted (coin-or/Cbc#337).")(func)
+    func = click.option("--gap", type=click.FloatRange(0, 1, max_open=True), default=None,
+                        help="Relative MIP gap (default: mip_gap from Settings).")(func)
+    return click.option("--time-limit", type=click.FloatRange(0, min_open=True), default=None,
+                        help="Seconds per solve (default: time_limit_s from Settings).")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="portfolio")
+def cli() -> None:
+    """Choose and finance critical-mineral projects to cover priority-sector demand early."""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--example", is_flag=True, help="Write the worked example instead of a blank template.")
+@click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
+def template(path: Path, example: bool, force: bool) -> None:
+    """Write the blank input template (or the worked example) to PATH."""
+    from portfolio.example import example_data
+    from portfolio.template import write_template
+
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; choose another name or add --force to "
+                         "replace it")
+    write_template(path, example_data() if example else None)
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@_input_path
+def validate(path: Path) -> None:
+    """Check a filled-in workbook and print every problem at once."""
+    from portfolio.validate import load
+
+    pipeline = load(path)
+    for warning in pipeline.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{path}: valid: {len(pipeline.projects)} projects, {len(pipeline.pools)} pools, "
+               f"{len(pipeline.demands)} demand rows")
+
+
+@cli.command()
+@_input_path
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Results workbook (default: outputs/<input stem>-portfolio.xlsx).")
+@_solver_options
+def solve(path: Path, output: Path | None, time_limit: float | None, gap: float | None,
+          solver: str) -> None:
+    """Choose projects and their financing; write the ranked results workbook."""
+    from portfolio.diagnose import diagnose
+    from portfolio.explain import rejection_reasons
+    from portfolio.rank import rank
+    from portfolio.results import Figures
+    from portfolio.validate import load
+    from portfolio.write import Report, write_report
+
+    target = output or Path("outputs") / f"{path.stem}-portfolio.xlsx"
+    if path.exists() and target.exists() and target.resolve() == path.resolve():
+        raise UsageError(f"the output {target} is the input workbook; choose another -o path")
+    pipeline = load(path)
+    for warning in pipeline.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    options = SolverOptions.from_pipeline(pipeline, solver="cbc" if solver == "cbc" else "highs",
+                                          time_limit=time_limit, gap=gap)
+    if options.solver == "cbc":
+        click.echo(f"warning: {CBC_WARNING}", err=True)
+    solution = optimise(pipeline, options)
+    report = Report(pipeline=pipeline, solution=solution, options=options, input_path=path)
+
+    if solution.status is Status.INFEASIBLE:
+        lines = diagnose(pipeline, options)
+        write_report(replace(report, diagnosis=lines), target)
+        _fail(ExitCode.INFEASIBLE, "no feasible portfolio exists under the hard constraints:",
+              lines, target)
+    if solution.status is Status.NO_SOLUTION:
+        lines = [f"The solver ran for its time limit ({options.time_limit:g} s per solve) without "
+                 "finding any portfolio that meets the hard constraints. Raise time_limit_s "
+                 "(or --time-limit), or relax locks and limits, and solve again."]
+        write_report(replace(report, diagnosis=lines), target)
+        _fail(ExitCode.NO_SOLUTION, "time limit reached before any feasible portfolio was found:",
+              lines, target)
+
+    figures = Figures(pipeline, solution)
+    began = time.perf_counter()
+    with click.progressbar(length=len(figures.selected), label="ranking by regret",
+                           file=sys.stderr) as bar:
+        regrets = rank(pipeline, figures, options, progress=lambda _: bar.update(1))
+    ranked = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
+                     rank_seconds=time.perf_counter() - began)
+    write_report(ranked, target)
+    click.echo(f"{solution.status.value}: {len(figures.selected)} of {len(pipeline.projects)} "
+               f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}, "
+               f"budget cost {figures.total_cost:,.1f} USD m")
+    click.echo(f"wrote {target}")
+
+
+def _fail(code: ExitCode, headline: str, lines: list[str], target: Path) -> NoReturn:
+    click.echo(f"portfolio: {headline}", err=True)
+    for line in lines:
+        click.echo(f"  - {line}", err=True)
+    click.echo(f"wrote {target} (see its Diagnosis sheet)", err=True)
+    sys.exit(int(code))
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: run the CLI and map every outcome to the contract's exit codes."""
+    try:
+        cli.main(args=argv, prog_name="portfolio", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("portfolio: aborted", err=True)
+        sys.exit(int(ExitCode.FAILURE))
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(int(ExitCode.USAGE) if isinstance(exc, click.UsageError) else exc.exit_code)
+    except InvalidWorkbook as exc:
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        click.echo(f"portfolio: the workbook is invalid ({len(exc.issues)} problem"
+                   f"{'s' if len(exc.issues) != 1 else ''}); nothing was written", err=True)
+        sys.exit(int(exc.exit_code))
+    except PortfolioError as exc:
+        click.echo(f"portfolio: {exc}", err=True)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        click.echo("portfolio: interrupted", err=True)
+        sys.exit(int(ExitCode.FAILURE))
+    except Exception as exc:  # the last resort: one line, never a traceback
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(f"portfolio: failed: {type(exc).__name__}: {reason}", err=True)
+        sys.exit(int(ExitCode.FAILURE))
+    sys.exit(int(ExitCode.SOLVED))

@@ -1,0 +1,310 @@
+"""Row models of the input sheets: the workbook contract in code.
+
+Each model is one row of one sheet. Field order is the template's column order, field
+descriptions are the Guide sheet's text, and `json_schema_extra` carries the display format,
+so the template, the Guide and validation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from portfolio.fields import (
+    Fraction,
+    IdList,
+    NonNegative,
+    NonNegativeInt,
+    Positive,
+    Text,
+    Year,
+    choice,
+    choice_list,
+    shown,
+    to_float,
+    to_text,
+)
+
+STAGES = ("mining", "separation", "refining", "metal_alloy", "magnet", "recycling")
+INSTRUMENTS = ("grant", "loan", "guarantee", "offtake")
+PRIORITY_SECTORS = ("magnets", "batteries", "catalysts", "optical")
+OBJECTIVES = ("max_coverage", "min_cost")
+LOCKS = ("in", "out")
+
+Stage = Annotated[str, BeforeValidator(choice(*STAGES))]
+Instrument = Annotated[str, BeforeValidator(choice(*INSTRUMENTS))]
+Lock = Annotated[str, BeforeValidator(choice(*LOCKS))]
+Objective = Annotated[str, BeforeValidator(choice(*OBJECTIVES))]
+StageList = Annotated[tuple[str, ...], BeforeValidator(choice_list(*STAGES))]
+
+
+def _sector(value: Any) -> str:
+    """Known priority sectors are matched case-insensitively; other text is kept as typed."""
+    text = to_text(value)
+    return text.lower() if text.lower() in PRIORITY_SECTORS else text
+
+
+Sector = Annotated[str, BeforeValidator(_sector)]
+
+
+def fmt(kind: str, choices: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Column display metadata read by the template writer."""
+    return {"format": kind, "choices": list(choices)}
+
+
+def cross_field_error(field: str, message: str) -> PydanticCustomError:
+    """An error between fields of one row, reported at the cell of `field`."""
+    return PydanticCustomError("cross_field", message, {"field": field})
+
+
+class Row(BaseModel):
+    """Base of all row models: immutable, and unknown fields are a programming error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Settings(Row):
+    """The `Settings` sheet, read as one record from its setting/value pairs."""
+
+    plan_start_year: Year = Field(
+        description="Month 0 of the plan is 1 January of this year.", json_schema_extra=fmt("year")
+    )
+    total_budget_musd: NonNegative = Field(
+        description="Cap on the total scored budget cost of all financing, in USD millions.",
+        json_schema_extra=fmt("usd"),
+    )
+    objective: Objective = Field(
+        default="max_coverage",
+        description=(
+            "max_coverage: cover as much weighted demand as possible, then spend as little as "
+            "possible; min_cost: cover all demand at the lowest budget cost."
+        ),
+        json_schema_extra=fmt("choice", OBJECTIVES),
+    )
+    max_lead_time_months: NonNegativeInt | None = Field(
+        default=None,
+        description="Schedule limit: a project with a longer lead time cannot be selected. "
+        "Blank = no limit.",
+        json_schema_extra=fmt("int"),
+    )
+    max_public_share: Fraction = Field(
+        default=1.0,
+        description="Per project, public finance credited to its gap may not exceed this "
+        "share of capex (0.5 = 50%).",
+        json_schema_extra=fmt("share"),
+    )
+    mip_gap: Annotated[float, BeforeValidator(to_float)] = Field(
+        default=0.0001,
+        description="Relative optimality gap at which the solver may stop (0 = prove the exact "
+        "optimum; Excel Solver's default is 0.01).",
+        json_schema_extra=fmt("share"),
+    )
+    time_limit_s: Positive = Field(
+        default=60.0,
+        description="Solver time limit per solve, in seconds.",
+        json_schema_extra=fmt("number"),
+    )
+
+    @model_validator(mode="after")
+    def _gap_in_range(self) -> Settings:
+        if not 0 <= self.mip_gap < 1:
+            raise cross_field_error(
+                "mip_gap", f"must be at least 0 and less than 1, found {shown(self.mip_gap)}"
+            )
+        return self
+
+
+class Project(Row):
+    """One candidate project (`Projects` sheet)."""
+
+    project_id: Text = Field(description="Unique id, e.g. P01.", json_schema_extra=fmt("text"))
+    name: Text | None = Field(
+        default=None, description="Project name (defaults to the id).",
+        json_schema_extra=fmt("text"),
+    )
+    country: Text = Field(
+        description="Where the project is built, e.g. US, JP, AU.", json_schema_extra=fmt("text")
+    )
+    stage: Stage = Field(
+        description="Supply-chain stage.", json_schema_extra=fmt("choice", STAGES)
+    )
+    capex_musd: Positive = Field(
+        description="Total capital cost, USD millions.", json_schema_extra=fmt("usd")
+    )
+    sponsor_equity_musd: NonNegative = Field(
+        default=0.0,
+        description="Private money already committed, USD millions (at most capex). The rest "
+        "is the financing gap public pools must close.",
+        json_schema_extra=fmt("usd"),
+    )
+    lead_time_months: NonNegativeInt = Field(
+        description="Months from financial close to first production.",
+        json_schema_extra=fmt("int"),
+    )
+    start_year: Year | None = Field(
+        default=None,
+        description="Year of financial close (defaults to plan_start_year).",
+        json_schema_extra=fmt("year"),
+    )
+    lock: Lock | None = Field(
+        default=None,
+        description="in: must be selected; out: must not be; blank: the optimiser decides.",
+        json_schema_extra=fmt("choice", LOCKS),
+    )
+    requires: IdList = Field(
+        default=(),
+        description="Comma-separated project_ids this project cannot go ahead without.",
+        json_schema_extra=fmt("text"),
+    )
+    exclusive_group: Text | None = Field(
+        default=None,
+        description="At most one project with the same group name may be selected "
+        "(e.g. alternative sites).",
+        json_schema_extra=fmt("text"),
+    )
+
+    @model_validator(mode="after")
+    def _equity_within_capex(self) -> Project:
+        if self.sponsor_equity_musd > self.capex_musd:
+            raise cross_field_error(
+                "sponsor_equity_musd",
+                f"sponsor equity {shown(self.sponsor_equity_musd)} exceeds capex "
+                f"{shown(self.capex_musd)}; it must be between 0 and capex",
+            )
+        if self.project_id in self.requires:
+            raise cross_field_error("requires", "a project cannot require itself")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Name to show a reviewer (the id where no name was given)."""
+        return self.name or self.project_id
+
+
+class Offtake(Row):
+    """What a project delivers to a sector once online (`Offtake` sheet)."""
+
+    project_id: Text = Field(description="An existing project_id.", json_schema_extra=fmt("text"))
+    sector: Sector = Field(
+        description="Priority sector served: magnets, batteries, catalysts, optical, or "
+        "another name used in Demand.",
+        json_schema_extra=fmt("text", PRIORITY_SECTORS),
+    )
+    material: Text = Field(
+        description="Material delivered, e.g. NdPr oxide; must match the Demand sheet's name.",
+        json_schema_extra=fmt("text"),
+    )
+    volume_tpa: NonNegative = Field(
+        description="Tonnes per year delivered to that sector once online.",
+        json_schema_extra=fmt("tonnes"),
+    )
+
+
+class Demand(Row):
+    """Demand to cover for one sector, material and year (`Demand` sheet)."""
+
+    sector: Sector = Field(description="Priority sector.", json_schema_extra=fmt("text"))
+    material: Text = Field(description="Material needed.", json_schema_extra=fmt("text"))
+    year: Year = Field(description="Calendar year.", json_schema_extra=fmt("year"))
+    demand_t: NonNegative = Field(
+        description="Tonnes needed in that year.", json_schema_extra=fmt("tonnes")
+    )
+    weight: Positive = Field(
+        default=1.0,
+        description="Priority: penalty per tonne left uncovered (higher = cover first).",
+        json_schema_extra=fmt("number"),
+    )
+
+
+class Pool(Row):
+    """One funding pool: a program of one funder and one instrument (`Financing` sheet)."""
+
+    pool_id: Text = Field(description="Unique id, e.g. US-LPO-loan.", json_schema_extra=fmt("text"))
+    instrument: Instrument = Field(
+        description="grant, loan, guarantee or offtake.",
+        json_schema_extra=fmt("choice", INSTRUMENTS),
+    )
+    funder: Text | None = Field(
+        default=None, description="e.g. US DOE LPO, JBIC.", json_schema_extra=fmt("text")
+    )
+    country: Text | None = Field(
+        default=None, description="The funder's country.", json_schema_extra=fmt("text")
+    )
+    capacity_musd: NonNegative = Field(
+        description="Face value the pool can commit in total, USD millions.",
+        json_schema_extra=fmt("usd"),
+    )
+    budget_cost_rate: Fraction = Field(
+        description="Share of face value scored against the budget: grant 1; loan: credit "
+        "subsidy rate; guarantee: expected loss; offtake: expected price support.",
+        json_schema_extra=fmt("share"),
+    )
+    gap_credit: Annotated[float, BeforeValidator(to_float)] = Field(
+        default=1.0,
+        description="Share of face value that counts toward closing a project's gap "
+        "(e.g. 0.5 for an offtake lenders half-count).",
+        json_schema_extra=fmt("share"),
+    )
+    max_share_of_capex: Fraction = Field(
+        default=1.0,
+        description="Per project, this pool's face value may not exceed this share of capex.",
+        json_schema_extra=fmt("share"),
+    )
+    min_ticket_musd: NonNegative = Field(
+        default=0.0,
+        description="If the pool backs a project, at least this face value, USD millions.",
+        json_schema_extra=fmt("usd"),
+    )
+    eligible_countries: IdList = Field(
+        default=(),
+        description="Comma-separated project countries the pool may back; blank = any.",
+        json_schema_extra=fmt("text"),
+    )
+    eligible_stages: StageList = Field(
+        default=(),
+        description="Comma-separated stages the pool may back; blank = any.",
+        json_schema_extra=fmt("text"),
+    )
+
+    @model_validator(mode="after")
+    def _gap_credit_range(self) -> Pool:
+        if not 0 < self.gap_credit <= 1:
+            raise cross_field_error(
+                "gap_credit",
+                f"must be greater than 0 and at most 1, found {shown(self.gap_credit)}",
+            )
+        return self
+
+
+class ScheduleRow(Row):
+    """Share of a project's budget cost disbursed in one year (`CapexSchedule` sheet)."""
+
+    project_id: Text = Field(description="An existing project_id.", json_schema_extra=fmt("text"))
+    year: Year = Field(
+        description="Disbursement year (not before the project's start_year).",
+        json_schema_extra=fmt("year"),
+    )
+    share: Fraction = Field(
+        description="Share of the project's budget cost disbursed that year; a project's "
+        "shares sum to 1.",
+        json_schema_extra=fmt("share"),
+    )
+
+
+class BudgetRow(Row):
+    """An annual cap on disbursed budget cost (`Budget` sheet)."""
+
+    year: Year = Field(description="Calendar year.", json_schema_extra=fmt("year"))
+    budget_musd: NonNegative = Field(
+        description="Cap on the budget cost disbursed in that year, USD millions.",
+        json_schema_extra=fmt("usd"),
+    )
+
+
+class SettingRow(Row):
+    """Column layout of the `Settings` sheet (its content is validated as `Settings`)."""
+
+    setting: Text = Field(description="Setting name.", json_schema_extra=fmt("text"))
+    value: Text = Field(description="Its value.", json_schema_extra=fmt("text"))

@@ -1,0 +1,102 @@
+"""Figures of a portfolio, recomputed from the selection and face values alone.
+
+Nothing here reads the solver's expressions: coverage, budget use and pool use are
+computed again from the inputs, so the output workbook states what the portfolio does,
+not what the model believed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from portfolio.models import INSTRUMENTS, Demand
+from portfolio.pipeline import Pipeline
+from portfolio.solve import Solution
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Supply against one Demand row."""
+
+    demand: Demand
+    supply_t: float
+
+    @property
+    def shortfall_t(self) -> float:
+        """max(0, demand - supply)."""
+        return max(0.0, self.demand.demand_t - self.supply_t)
+
+    @property
+    def coverage_pct(self) -> float:
+        """Share of demand covered, 0-100 (100 where nothing is demanded)."""
+        if self.demand.demand_t <= 0:
+            return 100.0
+        return 100.0 * (self.demand.demand_t - self.shortfall_t) / self.demand.demand_t
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything the output sheets report about one portfolio."""
+
+    pipeline: Pipeline
+    solution: Solution
+
+    @property
+    def selected(self) -> list[str]:
+        """Selected project ids in input order."""
+        return [p.project_id for p in self.pipeline.projects if p.project_id in
+                self.solution.selected]
+
+    def rate(self, pool_id: str) -> float:
+        """Budget cost rate of a pool."""
+        return self.pipeline.pool_by_id[pool_id].budget_cost_rate
+
+    def project_cost(self, pid: str) -> float:
+        """Budget cost scored for a project's financing."""
+        return sum(v * self.rate(i) for (p, i), v in self.solution.face.items() if p == pid)
+
+    def public_finance(self, pid: str) -> float:
+        """Face value of all public financing of a project."""
+        return sum(v for (p, _), v in self.solution.face.items() if p == pid)
+
+    def by_instrument(self, pid: str) -> dict[str, float]:
+        """Face value per instrument for a project (every instrument present, 0 if unused)."""
+        out = dict.fromkeys(INSTRUMENTS, 0.0)
+        for (p, i), v in self.solution.face.items():
+            if p == pid:
+                out[self.pipeline.pool_by_id[i].instrument] += v
+        return out
+
+    @property
+    def total_cost(self) -> float:
+        """Total budget cost of the portfolio."""
+        return sum(v * self.rate(i) for (_, i), v in self.solution.face.items())
+
+    @property
+    def coverage(self) -> list[CoverageRow]:
+        """One row per Demand row, in input order."""
+        chosen = [self.pipeline.project_by_id[p] for p in self.selected]
+        return [
+            CoverageRow(d, sum(self.pipeline.supply_contribution(p, d) for p in chosen))
+            for d in self.pipeline.demands
+        ]
+
+    @property
+    def weighted_shortfall(self) -> float:
+        """sum weight * shortfall over Demand rows."""
+        return sum(r.demand.weight * r.shortfall_t for r in self.coverage)
+
+    @property
+    def cost_by_year(self) -> dict[int, float]:
+        """Budget cost disbursed per year (CapexSchedule shares, else all in start_year)."""
+        out: dict[int, float] = defaultdict(float)
+        for pid in self.selected:
+            cost = self.project_cost(pid)
+            for year, share in self.pipeline.disbursement(self.pipeline.project_by_id[pid]).items():
+                out[year] += cost * share
+        return dict(out)
+
+    def pool_used(self, pool_id: str) -> float:
+        """Face value committed from a pool."""
+        return sum(v for (_, i), v in self.solution.face.items() if i == pool_id)

@@ -1,0 +1,132 @@
+"""Writing sheets people can read and machines can re-check.
+
+Header in row 1, one record per row, numbers unrounded with display formats, frozen
+header, column widths from content, and an Excel table (with its filter buttons) per
+sheet. Text is always written as text: a value copied from an input that starts with
+`=` never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+FONT = "Calibri"
+FORMATS = {
+    "usd": "#,##0.0",
+    "tonnes": "#,##0",
+    "pct": '0.0"%"',
+    "share": "0.0%",
+    "year": "0",
+    "int": "0",
+    "number": "#,##0.####",
+    "regret": "#,##0.0##",
+    "text": "@",
+    "choice": "@",
+    "general": "General",
+}
+HEADER_FONT = Font(name=FONT, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+BODY_FONT = Font(name=FONT)
+MAX_WIDTH = 70
+
+
+@dataclass(frozen=True)
+class Column:
+    """An output column: header, display format and an optional comment for the header."""
+
+    name: str
+    kind: str = "general"
+    note: str = ""
+
+
+def text(value: str) -> str:
+    """Text safe for a cell: no characters XML forbids."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, kind: str = "general") -> None:
+    """Write one value; strings are forced to be text, numbers get their display format."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+        if value is not None and kind in FORMATS:
+            cell.number_format = FORMATS[kind]
+    cell.font = BODY_FONT
+
+
+def write_table(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
+                *, table_name: str | None = None) -> None:
+    """Header in row 1, records below, widths, frozen header and an Excel table."""
+    for col, column in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=col)
+        cell.value = column.name
+        cell.data_type = "s"
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+    for r, record in enumerate(rows, start=2):
+        for col, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
+            put(ws, r, col, value, column.kind)
+    autosize(ws, columns, rows)
+    ws.freeze_panes = "A2"
+    last = f"{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
+    if rows:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", table_name or ws.title)
+        table = Table(displayName=f"t_{name}", ref=f"A1:{last}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        ws.add_table(table)
+    else:
+        ws.auto_filter.ref = f"A1:{last}"
+
+
+def autosize(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
+    """Column widths from the longest shown value (sampled for long sheets)."""
+    sample = rows if len(rows) <= 500 else list(rows[:250]) + list(rows[-250:])
+    for col, column in enumerate(columns, start=1):
+        longest = len(column.name) + 3
+        for record in sample:
+            value = record[col - 1]
+            shown = f"{value:,.1f}" if isinstance(value, float) else str(value or "")
+            longest = max(longest, len(shown) + 2)
+        ws.column_dimensions[get_column_letter(col)].width = min(longest, MAX_WIDTH)
+
+
+def new_workbook() -> Workbook:
+    """A workbook without its default empty sheet."""
+    book = Workbook()
+    if book.active is not None:
+        book.remove(book.active)
+    return book
+
+
+def save_atomic(book: Workbook, target: Path) -> None:
+    """Write to a temporary file beside the target, then rename it into place.
+
+    A crash or a full disk leaves the old file (or none), never a half-written workbook.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx.tmp",
+                                    dir=target.parent)
+    os.close(handle)
+    try:
+        book.save(temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
