@@ -121,23 +121,24 @@ def _variables(model: Model, full_coverage: bool) -> None:
     for project in pipe.projects:
         pid = project.project_id
         ptok = names.token(pid)
-        model.y[pid] = pulp.LpVariable(f"y_{ptok}", cat=pulp.LpBinary)
+        model.y[pid] = model.prob.add_variable(f"y_{ptok}", 0, 1, cat=pulp.LpBinary)
         for pool in pipe.pools:
             upper = pair_upper_bound(pipe, project, pool)
             if not pipe.eligible(project, pool) or upper <= EPS or pool.min_ticket_musd > upper:
                 continue
             key = (pid, pool.pool_id)
             itok = names.token(f"pool:{pool.pool_id}")
-            model.x[key] = pulp.LpVariable(f"x_{ptok}_{itok}", lowBound=0, upBound=upper)
+            model.x[key] = model.prob.add_variable(f"x_{ptok}_{itok}", 0, upper)
             if pool.min_ticket_musd > 0:
-                model.z[key] = pulp.LpVariable(f"z_{ptok}_{itok}", cat=pulp.LpBinary)
+                model.z[key] = model.prob.add_variable(f"z_{ptok}_{itok}", 0, 1,
+                                                       cat=pulp.LpBinary)
     model.budget_cost = pulp.lpSum(
         pipe.pool_by_id[iid].budget_cost_rate * var for (_, iid), var in model.x.items()
     )
     if full_coverage:
         return
     for row, demand in enumerate(pipe.demands):
-        model.shortfall[row] = pulp.LpVariable(f"s_{row}", lowBound=0, upBound=demand.demand_t)
+        model.shortfall[row] = model.prob.add_variable(f"s_{row}", 0, demand.demand_t)
     model.weighted_shortfall = pulp.lpSum(
         pipe.demands[row].weight * var for row, var in model.shortfall.items()
     )

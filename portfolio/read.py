@@ -88,6 +88,8 @@ class Workbook:
                 )
             return None
         grid = self.grid(actual)
+        if not required and all(is_blank(v) for row in grid for v in row):
+            return None
         header = grid[0] if grid else []
         table = Table(sheet=actual, columns=_map_header(actual, header, fields, issues))
         for offset, values in enumerate(grid[1:], start=2):
