@@ -115,7 +115,7 @@ def _uncoverable(pipe: Pipeline, options: SolverOptions, row: int, members: set[
     others = _with_forcing(pipe, members - {("cover", row)})
     relaxed = dataclasses.replace(
         others, settings=others.settings.model_copy(update={"objective": "max_coverage"}),
-        demands=tuple(d if i == row else d.model_copy(update={"demand_t": 0.0})
+        demands=tuple(demand if i == row else d.model_copy(update={"demand_t": 0.0})
                       for i, d in enumerate(others.demands)),
     )
     best = optimise(relaxed, options)

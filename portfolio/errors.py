@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -39,13 +40,13 @@ class InvalidWorkbook(PortfolioError):
 
     exit_code = ExitCode.INVALID
 
-    def __init__(self, issues: list[Issue]) -> None:
-        first_seen: dict[str, int] = {}
+    def __init__(self, issues: list[Issue], sheet_order: Sequence[str] = ()) -> None:
+        first_seen: dict[str, int] = {name.lower(): n for n, name in enumerate(sheet_order)}
         for issue in issues:
-            first_seen.setdefault(issue.where.partition("!")[0], len(first_seen))
+            first_seen.setdefault(issue.where.partition("!")[0].lower(), len(first_seen))
         unique = list(dict.fromkeys(issues))
-        self.issues = sorted(unique, key=lambda i: (first_seen[i.where.partition("!")[0]],
-                                                    *_reading_order(i)))
+        self.issues = sorted(unique, key=lambda i: (
+            first_seen[i.where.partition("!")[0].lower()], *_reading_order(i)))
         super().__init__("\n".join(str(i) for i in self.issues))
 
 

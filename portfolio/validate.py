@@ -64,11 +64,11 @@ def load(path: Path) -> Pipeline:
     budget_rows = _rows(tables["Budget"], BudgetRow, issues)
 
     plan_start = settings.plan_start_year if settings else None
-    _unique(projects, ("project_id",), issues)
-    _unique(pools, ("pool_id",), issues)
-    _unique(demands, ("sector", "material", "year"), issues)
-    _unique(budget_rows, ("year",), issues)
-    _unique(schedule_rows, ("project_id", "year"), issues)
+    _unique(tables["Projects"], ("project_id",), issues)
+    _unique(tables["Financing"], ("pool_id",), issues)
+    _unique(tables["Demand"], ("sector", "material", "year"), issues)
+    _unique(tables["Budget"], ("year",), issues)
+    _unique(tables["CapexSchedule"], ("project_id", "year"), issues)
     ids = {p.project_id for _, _, p in projects}
     _known_ids(projects, offtakes, schedule_rows, ids, issues)
     if plan_start is not None:
@@ -79,7 +79,7 @@ def load(path: Path) -> Pipeline:
     warnings = _demand_matching(offtakes, demands)
 
     if issues or settings is None:
-        raise InvalidWorkbook(issues)
+        raise InvalidWorkbook(issues, sheet_order=list(SHEETS))
     resolved = tuple(
         p.model_copy(update={"start_year": p.start_year or plan_start,
                              "name": p.name or p.project_id})
@@ -175,21 +175,36 @@ def _settings(table: Table | None, issues: list[Issue]) -> Settings | None:
         return None
 
 
-def _unique(
-    rows: list[Located[Any]], names: tuple[str, ...], issues: list[Issue]
-) -> None:
-    """Report every repeat of a key after its first occurrence, at the key's first column."""
+def _unique(table: Table | None, names: tuple[str, ...], issues: list[Issue]) -> None:
+    """Report every repeat of a key after its first occurrence, at the key's first column.
+
+    Keys are read from the raw cells, so a repeat is reported even where the first row
+    has other problems of its own.
+    """
+    if table is None:
+        return
     first: dict[tuple[Any, ...], str] = {}
-    for table, row, record in rows:
-        values = tuple(getattr(record, n) for n in names)
-        key = tuple(v.casefold() if isinstance(v, str) else v for v in values)
+    for row, record in table.rows:
+        values = tuple(record.get(n) for n in names)
+        if any(is_blank(v) for v in values):
+            continue
+        key = tuple(_normal(v) for v in values)
         ref = table.ref(names[0], row)
         if key in first:
-            label = " / ".join(str(v) for v in values)
+            label = " / ".join(shown(v).removeprefix("text ").strip("'") for v in values)
             issues.append(Issue(ref, f"{names[0]}: duplicate {'/'.join(names)} '{label}' "
                                 f"(first at {first[key]})"))
         else:
             first[key] = ref
+
+
+def _normal(value: Any) -> Any:
+    """A raw cell as a comparison key: trimmed text ignoring case, 2027.0 as 2027."""
+    if isinstance(value, str):
+        return " ".join(value.split()).casefold()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _known_ids(

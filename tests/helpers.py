@@ -33,12 +33,14 @@ def write_book(path: Path, sheets: dict[str, Rows | list[list[Any]]]) -> Path:
             header: list[str] = []
             for row in rows:
                 header += [k for k in row if k not in header]
-            ws.append(header)
-            for row in rows:
-                ws.append([row.get(h) for h in header])
+            grid = [header] + [[row.get(h) for h in header] for row in rows]
         else:
-            for raw in rows:
-                ws.append(list(raw))
+            grid = [list(raw) for raw in rows]
+        for r, values in enumerate(grid, start=1):
+            for c, value in enumerate(values, start=1):
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text typed as '=...' stays text, as in Excel
     book.save(path)
     return path
 
