@@ -1,3 +1,3 @@
-"""portfolio: choose and finance critical-mineral projects so priority-sector demand is covered early."""
+"""portfolio: choose and finance critical-mineral projects to cover priority demand early."""
 
 __version__ = "0.1.0"

@@ -20,8 +20,10 @@ from portfolio.solve import CBC_WARNING, SolverOptions, Status, optimise
 
 
 def _input_path(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The workbook argument shared by validate and solve (existence is checked later, so a
-    missing file is reported as an invalid workbook, exit 3)."""
+    """The workbook argument shared by validate and solve.
+
+    Existence is checked by the read stage, so a missing file is an invalid workbook (exit 3).
+    """
     return click.argument("path", type=click.Path(path_type=Path, dir_okay=True))(func)
 
 
@@ -44,7 +46,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--example", is_flag=True, help="Write the worked example instead of a blank template.")
+@click.option("--example", is_flag=True,
+              help="Write the worked example instead of a blank template.")
 @click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
 def template(path: Path, example: bool, force: bool) -> None:
     """Write the blank input template (or the worked example) to PATH."""

@@ -89,7 +89,7 @@ def annual_budget(m: Model) -> None:
     """Annual budgets: for each Budget year Y, sum_pi rate_i * x_pi * share_pY <= budget_Y."""
     pipe = m.pipeline
     for year, limit in sorted(pipe.budgets.items()):
-        terms = []
+        terms: list[pulp.LpAffineExpression] = []
         for project in pipe.projects:
             share = pipe.disbursement(project).get(year, 0.0)
             if share <= 0:

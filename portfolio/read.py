@@ -14,7 +14,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from portfolio.errors import Issue, InvalidWorkbook
+from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.fields import suggest
 
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024

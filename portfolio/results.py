@@ -84,7 +84,7 @@ class Figures:
 
     @property
     def weighted_shortfall(self) -> float:
-        """sum weight * shortfall over Demand rows."""
+        """Sum weight * shortfall over Demand rows."""
         return sum(r.demand.weight * r.shortfall_t for r in self.coverage)
 
     @property

@@ -11,7 +11,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 import pulp
@@ -29,7 +29,7 @@ CBC_WARNING = (
 VALUE_TOLERANCE = 1e-7
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What a solve established (the Summary sheet's `status`)."""
 
     OPTIMAL = "optimal"
@@ -68,7 +68,7 @@ class SolverOptions:
             return "CBC 2.10.3 (bundled with PuLP; optimality not trusted)"
         import highspy
 
-        version = getattr(highspy.Highs(), "version", lambda: "")()
+        version = getattr(highspy.Highs(), "version", lambda: "")()  # type: ignore[no-untyped-call]
         return f"HiGHS {version}".strip()
 
 
@@ -90,7 +90,7 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
         super().__init__(**kwargs)
         self.start = start
 
-    def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
         super().buildSolverModel(lp)
         if not self.start:
             return
@@ -153,11 +153,11 @@ def _bound_and_gap(prob: pulp.LpProblem, status: Status, objective: float | None
     if not status.has_solution or options.solver != "highs":
         return None, None
     info = prob.solverModel.getInfo()
-    bound = float(info.mip_dual_bound)
-    gap = float(info.mip_gap)
-    if not math.isfinite(bound):
+    bound: float | None = float(info.mip_dual_bound)
+    gap: float | None = float(info.mip_gap)
+    if bound is None or not math.isfinite(bound):
         bound = objective
-    if not math.isfinite(gap) or gap < 0:
+    if gap is None or not math.isfinite(gap) or gap < 0:
         gap = 0.0 if status is Status.OPTIMAL else None
     return bound, gap
 

@@ -134,6 +134,11 @@ FORMAT_WORDS = {
 
 def _guide(ws: Worksheet) -> None:
     """One row per sheet and per column, in a finance reviewer's words."""
+    write_table(ws, GUIDE, guide_rows())
+
+
+def guide_rows() -> list[list[Any]]:
+    """The Guide's records: sheet, column, required, default, format, allowed, meaning."""
     records: list[list[Any]] = []
     for name, (model, required_sheet) in SHEETS.items():
         records.append([name, "(sheet)", "yes" if required_sheet else "no", "", "", "",
@@ -150,4 +155,26 @@ def _guide(ws: Worksheet) -> None:
         if name != "Settings":
             records.append([name, NOTES, "no", "", "text", "",
                             "Free text for your own notes and sources; ignored by the optimiser."])
-    write_table(ws, GUIDE, records)
+    return records
+
+
+def reference_markdown() -> str:
+    """The input reference of docs/template.md, from the same rows as the Guide sheet."""
+    lines = ["# Input template reference", "",
+             "Generated from `portfolio/models.py` (`python -m portfolio.template > "
+             "docs/template.md`); the template's Guide sheet holds the same text.", ""]
+    for row in guide_rows():
+        sheet, column, required, default, kind, allowed, meaning = row
+        if column == "(sheet)":
+            optional = "" if required == "yes" else " (optional sheet)"
+            lines += ["", f"## `{sheet}`{optional}", "", meaning, "",
+                      "| column | required | default | format | allowed values | meaning |",
+                      "|---|---|---|---|---|---|"]
+            continue
+        lines.append(f"| `{column}` | {required} | {default} | {kind} | {allowed} | "
+                     f"{meaning} |")
+    return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

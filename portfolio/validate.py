@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from portfolio.errors import Issue, InvalidWorkbook
+from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.fields import shown, suggest
 from portfolio.models import (
     BudgetRow,
@@ -25,8 +25,8 @@ from portfolio.models import (
     Project,
     Row,
     ScheduleRow,
-    Settings,
     SettingRow,
+    Settings,
 )
 from portfolio.pipeline import Pipeline, demand_key
 from portfolio.read import Table, Workbook, cell_ref, is_blank

@@ -54,7 +54,7 @@ class Column:
 
 def text(value: str) -> str:
     """Text safe for a cell: no characters XML forbids."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return str(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any, kind: str = "general") -> None:

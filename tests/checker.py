@@ -164,7 +164,8 @@ def check(input_path: Path, output_path: Path) -> list[str]:
                    f"{total_cost}")
     rejected = {str(p) for p in out["Rejected"]["project_id"]} if len(out["Rejected"]) else set()
     if rejected != set(projects) - selected:
-        bad.append(f"Rejected lists {sorted(rejected)}, expected {sorted(set(projects) - selected)}")
+        expected = sorted(set(projects) - selected)
+        bad.append(f"Rejected lists {sorted(rejected)}, expected {expected}")
     if len(out["Rejected"]) and out["Rejected"]["reason"].isna().any():
         bad.append("a rejected project has no reason")
     return bad

@@ -65,7 +65,8 @@ def pool(pid: str, **values: Any) -> dict[str, Any]:
 
 def demand(year: int, tonnes: float, **values: Any) -> dict[str, Any]:
     """A magnets/NdPr oxide demand row."""
-    return {"sector": "magnets", "material": "NdPr oxide", "year": year, "demand_t": tonnes} | values
+    return {"sector": "magnets", "material": "NdPr oxide", "year": year,
+            "demand_t": tonnes} | values
 
 
 def offtake(pid: str, tonnes: float, **values: Any) -> dict[str, Any]:

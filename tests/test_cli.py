@@ -286,3 +286,9 @@ def test_validate_reports_counts_and_warnings(tmp_path: Path) -> None:
     assert run.code == 0
     assert "3 projects" in run.stdout
     assert "did you mean 'magnets/NdPr oxide'" in run.stderr
+
+
+def test_template_reference_doc_is_current() -> None:
+    from portfolio.template import reference_markdown
+
+    assert (ROOT / "docs" / "template.md").read_text() == reference_markdown()

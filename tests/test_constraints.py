@@ -17,7 +17,7 @@ import pytest
 from portfolio.results import Figures
 from portfolio.solve import SolverOptions, Status, optimise
 from portfolio.validate import load
-from tests.helpers import demand, offtake, pool, project, settings, tiny, variant, write_book
+from tests.helpers import demand, offtake, pool, settings, tiny, variant, write_book
 
 
 def solve(tmp_path: Path, data: dict[str, Any]) -> Figures:

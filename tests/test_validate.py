@@ -41,7 +41,8 @@ def test_headers_ignore_case_spaces_and_order_and_blank_rows_are_skipped(tmp_pat
     assert [p.project_id for p in pipe.projects] == ["A", "B"]
     assert pipe.project_by_id["A"].country == "us"
     assert pipe.project_by_id["B"].stage == "magnet"
-    assert pipe.project_by_id["B"].capex_musd == 50 and pipe.project_by_id["B"].lead_time_months == 24
+    assert pipe.project_by_id["B"].capex_musd == 50
+    assert pipe.project_by_id["B"].lead_time_months == 24
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
@@ -126,11 +127,11 @@ def test_duplicate_header_is_reported(tmp_path: Path) -> None:
     (settings(mip_gap=1), "Settings!B4: mip_gap: must be at least 0 and less than 1, found 1"),
     (settings(max_public_share=1.2), "Settings!B5: max_public_share: must be at most 1, found 1.2"),
     (settings(time_limit_s=0), "Settings!B5: time_limit_s: must be greater than 0, found 0"),
-    (settings() + [{"setting": "total_budget", "value": 3}],
+    ([*settings(), {"setting": "total_budget", "value": 3}],
      "Settings!A5: unknown setting text 'total_budget' (did you mean 'total_budget_musd'?); "
      "known settings: plan_start_year, total_budget_musd, objective, max_lead_time_months, "
      "max_public_share, mip_gap, time_limit_s"),
-    (settings() + [{"setting": "mip_gap", "value": 0.1}],
+    ([*settings(), {"setting": "mip_gap", "value": 0.1}],
      "Settings!A5: setting 'mip_gap' is given twice (first at Settings!B4)"),
 ])
 def test_settings_problems(tmp_path: Path, rows: list[dict[str, Any]], expected: str) -> None:
