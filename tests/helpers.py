@@ -18,7 +18,6 @@ import openpyxl
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 
 Rows = list[dict[str, Any]]
 
