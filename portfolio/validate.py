@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from portfolio.errors import InvalidWorkbook, Issue
-from portfolio.fields import shown, suggest
+from portfolio.fields import shown, suggest, to_text
 from portfolio.models import (
     BudgetRow,
     Demand,
@@ -69,7 +69,7 @@ def load(path: Path) -> Pipeline:
     _unique(tables["Demand"], ("sector", "material", "year"), issues)
     _unique(tables["Budget"], ("year",), issues)
     _unique(tables["CapexSchedule"], ("project_id", "year"), issues)
-    ids = {p.project_id for _, _, p in projects}
+    ids = _raw_ids(tables["Projects"])
     _known_ids(projects, offtakes, schedule_rows, ids, issues)
     if plan_start is not None:
         _not_before(projects, "start_year", plan_start, issues)
@@ -205,6 +205,20 @@ def _normal(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _raw_ids(table: Table | None) -> set[str]:
+    """Every id typed on the Projects sheet, including rows with problems of their own.
+
+    A bad capex must not make the Offtake rows of that project 'unknown' as well.
+    """
+    ids: set[str] = set()
+    for _, record in table.rows if table else []:
+        try:
+            ids.add(to_text(record["project_id"]))
+        except (KeyError, ValueError):
+            continue
+    return ids
 
 
 def _known_ids(

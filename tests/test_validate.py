@@ -234,3 +234,10 @@ def test_offtake_without_demand_warns_with_suggestion(tmp_path: Path) -> None:
     pipe = load(write_book(tmp_path / "in.xlsx", data))
     assert pipe.warnings == ("Offtake!C2: no Demand row for magnets/NdPr oxde; this offtake "
                              "covers nothing (did you mean 'magnets/NdPr oxide'?)",)
+
+
+def test_a_bad_project_row_does_not_make_its_offtake_unknown(tmp_path: Path) -> None:
+    rows = tiny()["Projects"]
+    rows[0] = rows[0] | {"capex_musd": "n/a"}
+    assert problems(tmp_path, variant(tiny(), Projects=rows)) == [
+        "Projects!D2: capex_musd: expected a number, found text 'n/a'"]
