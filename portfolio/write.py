@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl.worksheet.worksheet import Worksheet
+
 from portfolio import __version__
 from portfolio.models import INSTRUMENTS
 from portfolio.pipeline import Pipeline
 from portfolio.rank import Regret
 from portfolio.results import Figures
 from portfolio.solve import CBC_WARNING, Solution, SolverOptions, Status
-from portfolio.xlsx import Column, new_workbook, save_atomic, write_table
+from portfolio.xlsx import FORMATS, Column, new_workbook, save_atomic, write_table
 
 CRITICAL = "critical"
 
@@ -58,7 +60,25 @@ def write_report(report: Report, target: Path) -> None:
                           [[n, line] for n, line in enumerate(report.diagnosis, start=1)]))
     for title, columns, rows in sheets:
         write_table(book.create_sheet(title), columns, rows)
+    _format_summary(book["Summary"])
     save_atomic(book, target)
+
+
+SUMMARY_FORMATS = {
+    "weighted_shortfall": "usd", "total_budget_cost_musd": "usd", "total_budget_musd": "usd",
+    "public_finance_musd": "usd", "projects_selected": "int", "budget_used_pct": "pct",
+    "demand_covered_pct": "pct", "mip_gap": "share", "solve_seconds": "seconds",
+    "rank_seconds": "seconds", "time_limit_s": "number",
+}
+
+
+def _format_summary(ws: Worksheet) -> None:
+    """Each Summary value gets its own display format; the value column stays readable."""
+    for metric, value in ws.iter_rows(min_row=2, max_col=2):
+        kind = SUMMARY_FORMATS.get(str(metric.value))
+        if kind and isinstance(value.value, int | float):
+            value.number_format = FORMATS[kind]
+    ws.column_dimensions["B"].width = 24
 
 
 SUMMARY = (Column("metric", "text"), Column("value"), Column("note", "text"))

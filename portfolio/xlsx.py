@@ -33,6 +33,7 @@ FORMATS = {
     "int": "0",
     "number": "#,##0.####",
     "regret": "#,##0.0##",
+    "seconds": "0.00",
     "text": "@",
     "choice": "@",
     "general": "General",
@@ -63,6 +64,8 @@ def put(ws: Worksheet, row: int, col: int, value: Any, kind: str = "general") ->
     if isinstance(value, str):
         cell.value = text(value)
         cell.data_type = "s"
+        if kind not in ("text", "choice", "general"):
+            cell.alignment = Alignment(horizontal="right")  # e.g. 'critical' among numbers
     else:
         cell.value = value
         if value is not None and kind in FORMATS:
@@ -85,6 +88,11 @@ def write_table(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequenc
             put(ws, r, col, value, column.kind)
     autosize(ws, columns, rows)
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
     last = f"{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
     if rows:
         name = re.sub(r"[^A-Za-z0-9_]", "_", table_name or ws.title)
