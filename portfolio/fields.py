@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -22,8 +23,17 @@ FORMULA_ERRORS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Unusable:
+    """A cell whose value cannot be used (formula error, formula never calculated)."""
+
+    reason: str
+
+
 def shown(value: Any) -> str:
     """Render a cell value for an error message the way a user would recognise it."""
+    if isinstance(value, Unusable):
+        return value.reason
     if isinstance(value, str):
         return f"text '{value}'" if len(value) <= 60 else f"text '{value[:57]}...'"
     if isinstance(value, bool):
@@ -43,6 +53,8 @@ def suggest(found: str, choices: Sequence[str]) -> str:
 
 
 def _reject_non_numbers(value: Any) -> None:
+    if isinstance(value, Unusable):
+        raise ValueError(value.reason)
     if isinstance(value, str) and value.strip() in FORMULA_ERRORS:
         raise ValueError(f"the cell holds the formula error {value.strip()}; expected a number")
     if isinstance(value, bool):
@@ -79,6 +91,8 @@ def to_int(value: Any) -> int:
 
 def to_text(value: Any) -> str:
     """Coerce a cell to trimmed text; a number typed as an id (101) becomes '101'."""
+    if isinstance(value, Unusable):
+        raise ValueError(value.reason)
     if isinstance(value, str):
         text = value.strip()
         if text in FORMULA_ERRORS:

@@ -15,7 +15,8 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from portfolio.errors import InvalidWorkbook, Issue
-from portfolio.fields import suggest
+from portfolio.fields import Unusable, suggest
+from portfolio.formulas import unusable_cells
 
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -88,6 +89,11 @@ class Workbook:
                 )
             return None
         grid = self.grid(actual)
+        for (row, col), reason in unusable_cells(self.path, actual).items():
+            grid.extend([] for _ in range(row - len(grid)))
+            values = grid[row - 1]
+            values.extend([""] * (col + 1 - len(values)))
+            values[col] = Unusable(reason)
         if not required and all(is_blank(v) for row in grid for v in row):
             return None
         header = grid[0] if grid else []

@@ -241,3 +241,61 @@ def test_a_bad_project_row_does_not_make_its_offtake_unknown(tmp_path: Path) -> 
     rows[0] = rows[0] | {"capex_musd": "n/a"}
     assert problems(tmp_path, variant(tiny(), Projects=rows)) == [
         "Projects!D2: capex_musd: expected a number, found text 'n/a'"]
+
+
+def _edit_cell(path: Path, cell: str, xml: str, sheet: str = "sheet2") -> None:
+    """Replace one cell's XML, as Excel or another program would have saved it."""
+    with zipfile.ZipFile(path) as src:
+        items = {n: src.read(n) for n in src.namelist()}
+    name = f"xl/worksheets/{sheet}.xml"
+    text, count = re.subn(rf'<c r="{cell}"[^>]*>.*?</c>', xml, items[name].decode())
+    assert count == 1
+    items[name] = text.encode()
+    with zipfile.ZipFile(path, "w") as dst:
+        for n, data in items.items():
+            dst.writestr(n, data)
+
+
+@pytest.mark.parametrize(("xml", "expected"), [
+    ('<c r="D2" t="e"><f>Sheet9!A1</f><v>#REF!</v></c>',
+     "Projects!D2: capex_musd: the cell holds the formula error #REF!; correct the formula or "
+     "type the value"),
+    ('<c r="D2" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+     "Projects!D2: capex_musd: the cell holds the formula error #DIV/0!; correct the formula or "
+     "type the value"),
+    ('<c r="D2"><f>20+40</f><v/></c>',
+     "Projects!D2: capex_musd: the cell holds a formula with no saved result (the file was "
+     "written by a program that does not calculate); open it in Excel or LibreOffice and save "
+     "it, or type the value"),
+    ('<c r="D2"><f>20+40</f></c>', "Projects!D2: capex_musd: the cell holds a formula with no "
+                                   "saved result"),
+])
+def test_formula_errors_and_uncached_formulas_are_named(tmp_path: Path, xml: str,
+                                                        expected: str) -> None:
+    path = write_book(tmp_path / "in.xlsx", tiny())
+    _edit_cell(path, "D2", xml)
+    found = problems_at(path)
+    assert any(f.startswith(expected) for f in found), found
+
+
+def test_an_optional_cell_with_an_error_is_not_silently_defaulted(tmp_path: Path) -> None:
+    rows = tiny()["Projects"]
+    rows[0] = rows[0] | {"start_year": 2026}
+    path = write_book(tmp_path / "in.xlsx", variant(tiny(), Projects=rows))
+    _edit_cell(path, "F2", '<c r="F2" t="e"><f>NOW(</f><v>#NAME?</v></c>')
+    assert problems_at(path) == ["Projects!F2: start_year: the cell holds the formula error "
+                                 "#NAME?; correct the formula or type the value"]
+
+
+def test_a_formula_that_returns_empty_text_is_blank(tmp_path: Path) -> None:
+    rows = tiny()["Projects"]
+    rows[0] = rows[0] | {"name": "x"}
+    path = write_book(tmp_path / "in.xlsx", variant(tiny(), Projects=rows))
+    _edit_cell(path, "F2", '<c r="F2" t="str"><f>IF(1,"","x")</f><v></v></c>')
+    assert load(path).project_by_id["A"].name == "A"
+
+
+def problems_at(path: Path) -> list[str]:
+    with pytest.raises(InvalidWorkbook) as caught:
+        load(path)
+    return [str(issue) for issue in caught.value.issues]
