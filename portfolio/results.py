@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from portfolio.models import INSTRUMENTS, Demand
 from portfolio.pipeline import Pipeline
@@ -73,7 +74,7 @@ class Figures:
         """Total budget cost of the portfolio."""
         return sum(v * self.rate(i) for (_, i), v in self.solution.face.items())
 
-    @property
+    @cached_property
     def coverage(self) -> list[CoverageRow]:
         """One row per Demand row, in input order."""
         chosen = [self.pipeline.project_by_id[p] for p in self.selected]
@@ -87,7 +88,7 @@ class Figures:
         """Sum weight * shortfall over Demand rows."""
         return sum(r.demand.weight * r.shortfall_t for r in self.coverage)
 
-    @property
+    @cached_property
     def cost_by_year(self) -> dict[int, float]:
         """Budget cost disbursed per year (CapexSchedule shares, else all in start_year)."""
         out: dict[int, float] = defaultdict(float)

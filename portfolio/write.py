@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ class Report:
     diagnosis: Sequence[str] = ()
     rank_seconds: float = 0.0
 
-    @property
+    @cached_property
     def figures(self) -> Figures:
         """The portfolio's recomputed figures."""
         return Figures(self.pipeline, self.solution)
