@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
+from portfolio.cells import position
+
 
 class ExitCode(IntEnum):
     """Process exit codes of the command line (workbook contract)."""
@@ -64,10 +66,5 @@ class SolverFailure(PortfolioError):
 
 def _reading_order(issue: Issue) -> tuple[int, int, str]:
     """Sort a sheet's issues by row, then column, as a person reads them."""
-    ref = issue.where.partition("!")[2]
-    letters = "".join(c for c in ref if c.isalpha())
-    digits = "".join(c for c in ref if c.isdigit())
-    column = 0
-    for c in letters.upper():
-        column = column * 26 + ord(c) - 64
-    return (int(digits or 0), column, issue.message)
+    row, column = position(issue.where.partition("!")[2]) or (0, 0)
+    return (row, column, issue.message)

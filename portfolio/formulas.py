@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import io
 import posixpath
-import re
 import zipfile
 from pathlib import Path
 
 from defusedxml import ElementTree
 
+from portfolio.cells import position
+
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 NO_RESULT = ("the cell holds a formula with no saved result (the file was written by a program "
              "that does not calculate); open it in Excel or LibreOffice and save it, or type "
              "the value")
@@ -47,17 +47,6 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     return paths
 
 
-def _position(ref: str) -> tuple[int, int] | None:
-    """'AB12' -> (12, 27): 1-based row, 0-based column."""
-    match = CELL_REF.fullmatch(ref)
-    if not match:
-        return None
-    column = 0
-    for letter in match.group(1):
-        column = column * 26 + ord(letter) - 64
-    return int(match.group(2)), column - 1
-
-
 def unusable_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     """(row, column) -> why the cell's value cannot be used, for one sheet."""
     try:
@@ -74,7 +63,7 @@ def unusable_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     for _, element in ElementTree.iterparse(io.BytesIO(data)):
         if element.tag != f"{MAIN}c":
             continue
-        where = _position(element.get("r", ""))
+        where = position(element.get("r", ""))
         value = element.find(f"{MAIN}v")
         cached = value.text if value is not None and value.text else None
         kind = element.get("t")

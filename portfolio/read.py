@@ -14,27 +14,13 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from portfolio.cells import cell_ref
 from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.fields import Unusable, suggest
 from portfolio.formulas import unusable_cells
 
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def column_letter(index: int) -> str:
-    """0-based column index to Excel letters (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_ref(sheet: str, row: int, col: int) -> str:
-    """`Sheet!A1` for a 1-based row and 0-based column."""
-    return f"{sheet}!{column_letter(col)}{row}"
 
 
 def is_blank(value: Any) -> bool:

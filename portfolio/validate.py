@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from portfolio.cells import cell_ref
 from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.fields import shown, suggest, to_text
 from portfolio.models import (
@@ -29,7 +30,7 @@ from portfolio.models import (
     Settings,
 )
 from portfolio.pipeline import Pipeline, demand_key
-from portfolio.read import Table, Workbook, cell_ref, is_blank
+from portfolio.read import Table, Workbook, is_blank
 
 SHARE_TOLERANCE = 1e-6
 
