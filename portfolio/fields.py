@@ -52,11 +52,16 @@ def suggest(found: str, choices: Sequence[str]) -> str:
     return f" (did you mean '{folded[close[0]]}'?)" if close else ""
 
 
-def _reject_non_numbers(value: Any) -> None:
+def _reject_unusable(value: Any, expected: str) -> None:
+    """A formula error or uncalculated formula is reported as such, whatever the column."""
     if isinstance(value, Unusable):
         raise ValueError(value.reason)
     if isinstance(value, str) and value.strip() in FORMULA_ERRORS:
-        raise ValueError(f"the cell holds the formula error {value.strip()}; expected a number")
+        raise ValueError(f"the cell holds the formula error {value.strip()}; expected {expected}")
+
+
+def _reject_non_numbers(value: Any) -> None:
+    _reject_unusable(value, "a number")
     if isinstance(value, bool):
         raise ValueError(f"expected a number, found the logical value {shown(value)}")
     if isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta):
@@ -91,13 +96,9 @@ def to_int(value: Any) -> int:
 
 def to_text(value: Any) -> str:
     """Coerce a cell to trimmed text; a number typed as an id (101) becomes '101'."""
-    if isinstance(value, Unusable):
-        raise ValueError(value.reason)
+    _reject_unusable(value, "text")
     if isinstance(value, str):
-        text = value.strip()
-        if text in FORMULA_ERRORS:
-            raise ValueError(f"the cell holds the formula error {text}; expected text")
-        return text
+        return value.strip()
     if isinstance(value, bool):
         raise ValueError(f"expected text, found the logical value {shown(value)}")
     if isinstance(value, float) and value.is_integer():

@@ -153,13 +153,10 @@ def _bound_and_gap(prob: pulp.LpProblem, status: Status, objective: float | None
     if not status.has_solution or options.solver != "highs":
         return None, None
     info = prob.solverModel.getInfo()
-    bound: float | None = float(info.mip_dual_bound)
-    gap: float | None = float(info.mip_gap)
-    if bound is None or not math.isfinite(bound):
-        bound = objective
-    if gap is None or not math.isfinite(gap) or gap < 0:
-        gap = 0.0 if status is Status.OPTIMAL else None
-    return bound, gap
+    bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
+    unknown_gap = 0.0 if status is Status.OPTIMAL else None
+    return (bound if math.isfinite(bound) else objective,
+            gap if math.isfinite(gap) and gap >= 0 else unknown_gap)
 
 
 @dataclass(frozen=True)

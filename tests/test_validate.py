@@ -48,6 +48,10 @@ def test_headers_ignore_case_spaces_and_order_and_blank_rows_are_skipped(tmp_pat
 @pytest.mark.parametrize(("changes", "expected"), [
     ({"capex_musd": "abc"}, "Projects!D2: capex_musd: expected a number, found text 'abc'"),
     ({"capex_musd": -5}, "Projects!D2: capex_musd: must be greater than 0, found -5"),
+    ({"capex_musd": "#N/A"}, "Projects!D2: capex_musd: the cell holds the formula error #N/A; "
+                             "expected a number"),
+    ({"country": " #REF! "}, "Projects!B2: country: the cell holds the formula error #REF!; "
+                             "expected text"),
     ({"capex_musd": True}, "Projects!D2: capex_musd: expected a number, found the logical value "
                            "TRUE"),
     ({"lead_time_months": 12.5}, "Projects!E2: lead_time_months: expected a whole number, "
