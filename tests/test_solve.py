@@ -43,8 +43,9 @@ def test_lexicographic_stages_are_both_solved(tmp_path: Path) -> None:
     assert solution.status is Status.OPTIMAL and solution.gap == 0
 
 
-def _scripted(outcomes: list[Status], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the n-th solve report outcomes[n] while keeping the real solver's values."""
+def _scripted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+              outcomes: list[Status]) -> solve_module.Solution:
+    """Optimise the tiny pipeline with the n-th solve reporting outcomes[n] (real values)."""
     real = solve_module.run
     calls = iter(outcomes)
 
@@ -55,13 +56,12 @@ def _scripted(outcomes: list[Status], monkeypatch: pytest.MonkeyPatch) -> None:
                           stats.seconds)
 
     monkeypatch.setattr(solve_module, "run", fake)
+    return optimise(load(write_book(tmp_path / "in.xlsx", tiny())), SolverOptions(gap=0))
 
 
 def test_stage_two_without_solution_falls_back_to_stage_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pipe = load(write_book(tmp_path / "in.xlsx", tiny()))
-    _scripted([Status.OPTIMAL, Status.NO_SOLUTION], monkeypatch)
-    solution = optimise(pipe, SolverOptions(gap=0))
+    solution = _scripted(tmp_path, monkeypatch, [Status.OPTIMAL, Status.NO_SOLUTION])
     assert solution.status is Status.FEASIBLE
     assert solution.selected == {"A", "C"}
     assert "stage 2" in solution.notes[0]
@@ -69,8 +69,6 @@ def test_stage_two_without_solution_falls_back_to_stage_one(
 
 def test_time_limited_stage_means_feasible_not_optimal(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pipe = load(write_book(tmp_path / "in.xlsx", tiny()))
-    _scripted([Status.FEASIBLE, Status.OPTIMAL], monkeypatch)
-    solution = optimise(pipe, SolverOptions(gap=0))
+    solution = _scripted(tmp_path, monkeypatch, [Status.FEASIBLE, Status.OPTIMAL])
     assert solution.status is Status.FEASIBLE
     assert solution.gap is None
