@@ -81,9 +81,9 @@ def _settings_sheet(ws: Worksheet, rows: Sequence[Mapping[str, Any]]) -> None:
     for offset, name in enumerate(names, start=2):
         kind = _kind(Settings.model_fields[name])
         if kind != "choice":
-            ws.cell(row=offset, column=2).number_format = {
-                "usd": "#,##0.0", "share": "0.0###", "year": "0", "int": "0"
-            }.get(kind, "General")
+            # mip_gap 0.0001 must not show as 0.0%, so shares are plain decimals here.
+            ws.cell(row=offset, column=2).number_format = (
+                "0.0###" if kind == "share" else FORMATS.get(kind, "General"))
     objective_row = names.index("objective") + 2
     _dropdown(ws, f"B{objective_row}", OBJECTIVES)
 

@@ -31,7 +31,7 @@ FORMATS = {
     "share": "0.0%",
     "year": "0",
     "int": "0",
-    "number": "#,##0.####",
+    "number": "General",  # '#,##0.####' would show whole numbers as '60.' in Excel
     "regret": "#,##0.0##",
     "seconds": "0.00",
     "text": "@",
