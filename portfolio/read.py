@@ -14,12 +14,11 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from portfolio.cells import cell_ref
+from portfolio.cells import cell_ref, column_letter
 from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.fields import Unusable, suggest
-from portfolio.formulas import unusable_cells
+from portfolio.package import MAX_COLUMNS, MAX_ROWS, Package, Refused, SheetScan
 
-MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -46,10 +45,14 @@ class Workbook:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._book = _open(path)
+        self._package, self._book = _open(path)
         self.sheet_names: dict[str, str] = {
             name.strip().lower(): name for name in self._book.sheet_names
         }
+
+    def close(self) -> None:
+        """Release the file."""
+        self._package.close()
 
     def find(self, name: str) -> str | None:
         """The sheet's name as spelled in the file, or None."""
@@ -74,8 +77,18 @@ class Workbook:
                           f"{found}){suggest(name, list(self.sheet_names))}")
                 )
             return None
+        try:
+            scan = self._package.scan(actual)
+        except Refused as exc:
+            raise InvalidWorkbook([Issue(str(self.path), str(exc))]) from None
+        if scan.oversized:
+            issues.append(Issue(f"{actual}!{scan.farthest}", (
+                f"the sheet has content as far as this cell, beyond the {MAX_ROWS:,} rows and "
+                f"{MAX_COLUMNS} columns portfolio reads; delete the stray content (in Excel, "
+                "Ctrl+End jumps to the last used cell)")))
+            return None
         grid = self.grid(actual)
-        for (row, col), reason in unusable_cells(self.path, actual).items():
+        for (row, col), reason in scan.unusable.items():
             grid.extend([] for _ in range(row - len(grid)))
             values = grid[row - 1]
             values.extend([""] * (col + 1 - len(values)))
@@ -92,7 +105,27 @@ class Workbook:
             }
             if record or any(not is_blank(v) for v in values):
                 table.rows.append((offset, record))
+        _layout_issues(table, scan, issues)
         return table
+
+
+def _layout_issues(table: Table, scan: SheetScan, issues: list[Issue]) -> None:
+    """Merged ranges, hidden rows and hidden columns: the grid reads differently than it looks."""
+    sheet = table.sheet
+    for merged in scan.merged:
+        issues.append(Issue(cell_ref(sheet, merged.first_row, merged.first_col), (
+            f"cells {merged} are merged; only the first cell of a merged range holds a value "
+            "and the others read as blank. Unmerge them and fill in each cell")))
+    for row, record in table.rows:
+        if row in scan.hidden_rows and record:
+            issues.append(Issue(cell_ref(sheet, row, 0), (
+                f"row {row} is hidden, but hidden rows are read like any other; unhide it to "
+                "check it, or delete the row to leave it out")))
+    for name, col in table.columns.items():
+        if col in scan.hidden_columns:
+            issues.append(Issue(cell_ref(sheet, 1, col), (
+                f"column {column_letter(col)} ({name}) is hidden, but hidden columns are read "
+                "like any other; unhide it to check its values")))
 
 
 def _map_header(
@@ -122,8 +155,8 @@ def _map_header(
     return columns
 
 
-def _open(path: Path) -> Any:
-    """Open a workbook or raise InvalidWorkbook with the reason in plain words."""
+def _open(path: Path) -> tuple[Package, Any]:
+    """Open a workbook, its package checked first; refuse it with the reason in plain words."""
     where = str(path)
 
     def refuse(message: str) -> InvalidWorkbook:
@@ -146,16 +179,13 @@ def _open(path: Path) -> Any:
         raise refuse("not an Excel workbook (.xlsx): the file is damaged, truncated or of "
                      "another kind")
     try:
-        with zipfile.ZipFile(path) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise refuse(f"not a readable workbook ({exc})") from None
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise refuse(f"refused: the workbook unpacks to {total / 2**20:,.0f} MB, over the "
-                     f"{MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MB limit")
+        package = Package(path)
+    except Refused as exc:
+        raise refuse(str(exc)) from None
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return package, CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for damaged files
+        package.close()
         raise refuse(f"not a readable workbook: {str(exc).splitlines()[0][:200]}") from None
 
 

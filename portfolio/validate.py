@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,10 +53,13 @@ def load(path: Path) -> Pipeline:
     """Read and validate a workbook; raise InvalidWorkbook listing every problem."""
     book = Workbook(path)
     issues: list[Issue] = []
-    tables = {
-        name: book.table(name, _fields(model), issues, required=required)
-        for name, (model, required) in SHEETS.items()
-    }
+    try:
+        tables = {
+            name: book.table(name, _fields(model), issues, required=required)
+            for name, (model, required) in SHEETS.items()
+        }
+    finally:
+        book.close()
     settings = _settings(tables["Settings"], issues)
     projects = _rows(tables["Projects"], Project, issues)
     offtakes = _rows(tables["Offtake"], Offtake, issues)
@@ -115,16 +119,23 @@ def _rows(table: Table | None, model: type[R], issues: list[Issue]) -> list[Loca
         try:
             out.append((table, row, model.model_validate(record)))
         except ValidationError as exc:
-            issues.extend(_issues(exc, lambda name, r=row: table.ref(name, r)))
+            issues.extend(_issues(exc, lambda name, r=row: table.ref(name, r),
+                                  unmapped=set(model.model_fields) - set(table.columns)))
     return out
 
 
-def _issues(exc: ValidationError, where: Any) -> list[Issue]:
-    """Turn pydantic's errors into `Sheet!A1: column: message` issues."""
+def _issues(exc: ValidationError, where: Any, unmapped: Set[str] = frozenset()) -> list[Issue]:
+    """Turn pydantic's errors into `Sheet!A1: column: message` issues.
+
+    A blank required cell in a column missing from the header is not repeated on every row:
+    the missing column has been reported once already.
+    """
     found: list[Issue] = []
     for err in exc.errors():
         ctx = err.get("ctx") or {}
         name = str(err["loc"][0]) if err["loc"] else str(ctx.get("field", ""))
+        if err["type"] == "missing" and name in unmapped:
+            continue
         if err["type"] == "missing":
             message = "required, but the cell is blank"
         elif err["type"] == "value_error":
@@ -152,7 +163,7 @@ def _settings(table: Table | None, issues: list[Issue]) -> Settings | None:
         name = str(raw_name).strip().lower()
         if name not in known:
             issues.append(Issue(table.ref("setting", row),
-                                f"unknown setting {shown(raw_name)}{suggest(name, known)}; "
+                                f"unknown setting '{str(raw_name).strip()}'{suggest(name, known)}; "
                                 f"known settings: {', '.join(known)}"))
             continue
         if name in cells:
@@ -265,6 +276,7 @@ def _schedule(
     starts = {p.project_id: p.start_year or plan_start for _, _, p in projects}
     grouped: dict[str, dict[int, float]] = defaultdict(dict)
     last_cell: dict[str, str] = {}
+    rows_of: dict[str, list[int]] = defaultdict(list)
     for table, row, share in rows:
         start = starts.get(share.project_id)
         if start is not None and share.year < start:
@@ -274,12 +286,14 @@ def _schedule(
         per = grouped[share.project_id]
         per[share.year] = per.get(share.year, 0.0) + share.share
         last_cell[share.project_id] = table.ref("share", row)
+        rows_of[share.project_id].append(row)
     for pid, per in grouped.items():
         total = sum(per.values())
-        if abs(total - 1.0) > SHARE_TOLERANCE:
+        if pid in starts and abs(total - 1.0) > SHARE_TOLERANCE:
+            listed = ", ".join(map(str, rows_of[pid]))
             issues.append(Issue(last_cell[pid],
-                                f"share: the shares of {pid} sum to {total:.6g}; they must sum "
-                                f"to 1"))
+                                f"share: the shares of {pid} sum to {total:.6g} (rows {listed}); "
+                                "they must sum to 1"))
     return dict(grouped)
 
 

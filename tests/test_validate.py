@@ -132,7 +132,7 @@ def test_duplicate_header_is_reported(tmp_path: Path) -> None:
     (settings(max_public_share=1.2), "Settings!B5: max_public_share: must be at most 1, found 1.2"),
     (settings(time_limit_s=0), "Settings!B5: time_limit_s: must be greater than 0, found 0"),
     ([*settings(), {"setting": "total_budget", "value": 3}],
-     "Settings!A5: unknown setting text 'total_budget' (did you mean 'total_budget_musd'?); "
+     "Settings!A5: unknown setting 'total_budget' (did you mean 'total_budget_musd'?); "
      "known settings: plan_start_year, total_budget_musd, objective, max_lead_time_months, "
      "max_public_share, mip_gap, time_limit_s"),
     ([*settings(), {"setting": "mip_gap", "value": 0.1}],
@@ -173,7 +173,8 @@ def test_schedule_problems(tmp_path: Path) -> None:
         {"project_id": "C", "year": 2026.0, "share": 0},
     ])
     found = problems(tmp_path, data)
-    assert "CapexSchedule!C3: share: the shares of A sum to 0.9; they must sum to 1" in found
+    assert ("CapexSchedule!C3: share: the shares of A sum to 0.9 (rows 2, 3); they must sum to "
+            "1") in found
     assert "CapexSchedule!B4: year: 2025 is before B's start_year 2026; disbursement cannot " \
            "precede financial close" in found
     assert "CapexSchedule!A5: project_id: unknown project_id 'Z'" in found

@@ -1,0 +1,361 @@
+"""A corpus of broken workbooks, each built by code, with the exact messages it must give.
+
+Every case is a mistake a person makes filling in the template (or a file a hostile sender
+crafts), built from a small valid pipeline by plain openpyxl or by editing the saved XML,
+never a hand-made binary. `tests/test_corpus.py` runs each through `portfolio validate` and
+compares every line printed. Run `python -m tests.corpus DIR` to write the workbooks into DIR
+and look at them, or `python -m tests.corpus --markdown` for the table in docs/messages.md.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from tests.helpers import Rows, demand, offtake, pool, project, settings, write_book
+
+Make = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One broken input: how to make it and the lines `validate` must print for it."""
+
+    name: str
+    mistake: str
+    make: Make
+    lines: tuple[str, ...]
+
+    def expected(self, path: Path) -> list[str]:
+        """The exact stderr lines, with `{file}` standing for the path given."""
+        return [line.replace("{file}", str(path)) for line in self.lines]
+
+
+def base() -> dict[str, Rows]:
+    """A valid pipeline using every sheet: three projects, two pools, schedule and budgets."""
+    return {
+        "Settings": settings(total_budget_musd=200),
+        "Projects": [project("P01", capex_musd=60, stage="mining"),
+                     project("P02", capex_musd=50, requires="P01"),
+                     project("P03", capex_musd=30, country="JP", lead_time_months=24)],
+        "Offtake": [offtake("P01", 100), offtake("P02", 80), offtake("P03", 60)],
+        "Demand": [demand(2027, 150), demand(2028, 150)],
+        "Financing": [pool("US-GRANT"), pool("JP-LOAN", instrument="loan",
+                                              budget_cost_rate=0.1, funder_country="JP")],
+        "CapexSchedule": [{"project_id": "P01", "year": 2026, "share": 0.5},
+                          {"project_id": "P01", "year": 2027, "share": 0.5}],
+        "Budget": [{"year": 2026, "budget_musd": 150}, {"year": 2027, "budget_musd": 150}],
+    }
+
+
+def _book(**changes: Any) -> Make:
+    """A workbook from `base()` with whole sheets replaced (None drops the sheet)."""
+    def make(path: Path) -> None:
+        data = base() | changes
+        write_book(path, {k: v for k, v in data.items() if v is not None})
+    return make
+
+
+def _cells(sheet: str, row: int, **values: Any) -> Make:
+    """`base()` with some fields of one row (0-based among data rows) changed."""
+    def make(path: Path) -> None:
+        data = base()
+        data[sheet][row] = data[sheet][row] | values
+        write_book(path, data)
+    return make
+
+
+def _openpyxl(edit: Callable[[openpyxl.Workbook], None]) -> Make:
+    """`base()` saved, then changed through openpyxl as a person would in Excel."""
+    def make(path: Path) -> None:
+        write_book(path, base())
+        book = openpyxl.load_workbook(path)
+        edit(book)
+        book.save(path)
+    return make
+
+
+def _xml(part: str, edit: Callable[[str], str], then: Make | None = None) -> Make:
+    """`base()` saved, then one XML part of the package rewritten."""
+    def make(path: Path) -> None:
+        (then or _book())(path)
+        with zipfile.ZipFile(path) as src:
+            items = {n: src.read(n) for n in src.namelist()}
+        items[part] = edit(items[part].decode()).encode()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+            for n, data in items.items():
+                dst.writestr(n, data)
+    return make
+
+
+def _cell_xml(cell: str, xml: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        out, count = re.subn(rf'<c r="{cell}"[^>]*>.*?</c>', xml, text)
+        assert count == 1, cell
+        return out
+    return edit
+
+
+def _bytes(data: bytes) -> Make:
+    def make(path: Path) -> None:
+        path.write_bytes(data)
+    return make
+
+
+def _truncated(path: Path) -> None:
+    _book()(path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+
+
+def _encrypted(path: Path) -> None:
+    """A real password-protected workbook (ECMA-376 agile encryption), as Excel writes it."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = path.with_suffix(".plain.xlsx")
+    _book()(plain)
+    with plain.open("rb") as source, path.open("wb") as target:
+        OOXMLFile(source).encrypt("secret", target)
+    plain.unlink()
+
+
+def _declared_size(path: Path) -> None:
+    """A package whose central directory declares a 4 GB part (a zip bomb's signature)."""
+    _book()(path)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    struct.pack_into("<I", data, at + 24, 0xFFFF_FFF0)
+    path.write_bytes(bytes(data))
+
+
+def _inflating(path: Path) -> None:
+    """A part that inflates past its declared size: its declared size is cut to 100 bytes."""
+    _book()(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        infos = {i.filename: i for i in archive.infolist()}
+    info = infos["xl/worksheets/sheet2.xml"]
+    struct.pack_into("<I", data, info.header_offset + 22, 100)
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        name_len = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46: central + 46 + name_len] == b"xl/worksheets/sheet2.xml":
+            struct.pack_into("<I", data, central + 24, 100)
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+
+
+def _many_parts(path: Path) -> None:
+    _book()(path)
+    with zipfile.ZipFile(path, "a") as archive:
+        for n in range(10_001):
+            archive.writestr(f"customXml/item{n}.xml", b"<a/>")
+
+
+BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+
+NUMBER_IN_TEXT = "Projects!D3: capex_musd: expected a number, found text '50 USD m'"
+INVALID = "portfolio: the workbook is invalid ({n} problem{s}); nothing was written"
+
+
+def _invalid(*lines: str) -> tuple[str, ...]:
+    n = len(lines)
+    return (*lines, INVALID.format(n=n, s="" if n == 1 else "s"))
+
+
+def _hide_row(book: openpyxl.Workbook) -> None:
+    book["Projects"].row_dimensions[3].hidden = True
+
+
+def _hide_column(book: openpyxl.Workbook) -> None:
+    book["Projects"].column_dimensions["D"].hidden = True
+
+
+def _merge(book: openpyxl.Workbook) -> None:
+    book["Projects"].merge_cells("B2:B3")
+
+
+def _far_cell(book: openpyxl.Workbook) -> None:
+    book["Demand"]["XFD1048576"] = "x"
+
+
+CASES: tuple[Case, ...] = (
+    Case("missing-sheet", "the Offtake sheet was deleted", _book(Offtake=None), _invalid(
+        "Offtake!A1: required sheet 'Offtake' is missing (sheets found: Settings, Projects, "
+        "Demand, Financing, CapexSchedule, Budget)")),
+    Case("renamed-sheet", "the Financing sheet was renamed 'Financng'",
+         _openpyxl(lambda b: setattr(b["Financing"], "title", "Financng")), _invalid(
+             "Financing!A1: required sheet 'Financing' is missing (sheets found: Settings, "
+             "Projects, Offtake, Demand, Financng, CapexSchedule, Budget) (did you mean "
+             "'financng'?)")),
+    Case("missing-column", "the capex_musd header was misspelled",
+         _openpyxl(lambda b: setattr(b["Projects"]["D1"], "value", "capex_mus")), _invalid(
+             "Projects!A1: required column 'capex_musd' not found in the header row (did you "
+             "mean 'capex_mus'?)")),
+    Case("blank-required", "a project's country was left blank",
+         _cells("Projects", 1, country=None), _invalid(
+             "Projects!B3: country: required, but the cell is blank")),
+    Case("text-for-number", "a unit was typed after a number",
+         _cells("Projects", 1, capex_musd="50 USD m"), _invalid(NUMBER_IN_TEXT)),
+    Case("out-of-range", "a negative capex and a share cap over 100%",
+         _book(Projects=[project("P01", capex_musd=-60, stage="mining"),
+                         project("P02", capex_musd=50, requires="P01"),
+                         project("P03", capex_musd=30, country="JP", lead_time_months=24)],
+               Financing=[pool("US-GRANT", max_share_of_capex=1.5),
+                          pool("JP-LOAN", instrument="loan", budget_cost_rate=0.1,
+                               funder_country="JP")]),
+         _invalid("Projects!D2: capex_musd: must be greater than 0, found -60",
+                  "Financing!E2: max_share_of_capex: must be at most 1, found 1.5")),
+    Case("fractional", "a fractional start year and lead time",
+         _cells("Projects", 0, start_year=2026.5, lead_time_months=12.5), _invalid(
+             "Projects!E2: lead_time_months: expected a whole number, found 12.5",
+             "Projects!F2: start_year: expected a whole number, found 2026.5")),
+    Case("duplicate-id", "a project row was pasted twice",
+         _book(Projects=[project("P01", capex_musd=60, stage="mining"),
+                         project("P02", capex_musd=50, requires="P01"),
+                         project("P03", capex_musd=30, country="JP", lead_time_months=24),
+                         project("p02", capex_musd=50)]), _invalid(
+             "Projects!A5: project_id: duplicate project_id 'p02' (first at Projects!A3)")),
+    Case("unknown-ids", "ids in Offtake, requires and CapexSchedule that match no project",
+         _book(Projects=[project("P01", capex_musd=60, stage="mining"),
+                         project("P02", capex_musd=50, requires="P1"),
+                         project("P03", capex_musd=30, country="JP", lead_time_months=24)],
+               Offtake=[offtake("P01", 100), offtake("P02", 80), offtake("P04", 60)],
+               CapexSchedule=[{"project_id": "P0l", "year": 2026, "share": 0.5},
+                              {"project_id": "P01", "year": 2027, "share": 1}]), _invalid(
+             "Projects!F3: requires: unknown project_id 'P1' (did you mean 'P01'?)",
+             "Offtake!A4: project_id: unknown project_id 'P04' (did you mean 'P03'?)",
+             "CapexSchedule!A2: project_id: unknown project_id 'P0l' (did you mean 'P03'?)")),
+    Case("shares", "a capex schedule whose shares add up to 90%",
+         _book(CapexSchedule=[{"project_id": "P01", "year": 2026, "share": 0.5},
+                              {"project_id": "P01", "year": 2027, "share": 0.4}]), _invalid(
+             "CapexSchedule!C3: share: the shares of P01 sum to 0.9 (rows 2, 3); they must sum "
+             "to 1")),
+    Case("before-start", "demand and budget years before plan_start_year",
+         _book(Demand=[demand(2024, 150), demand(2028, 150)],
+               Budget=[{"year": 2025, "budget_musd": 150}]), _invalid(
+             "Demand!C2: year: 2024 is before plan_start_year 2026",
+             "Budget!A2: year: 2025 is before plan_start_year 2026")),
+    Case("enumerations", "misspelled stage and instrument",
+         _book(Projects=[project("P01", capex_musd=60, stage="minning"),
+                         project("P02", capex_musd=50, requires="P01"),
+                         project("P03", capex_musd=30, country="JP", lead_time_months=24)],
+               Financing=[pool("US-GRANT", instrument="grnt"),
+                          pool("JP-LOAN", instrument="loan", budget_cost_rate=0.1,
+                               funder_country="JP")],
+               ), _invalid(
+             "Projects!C2: stage: expected one of mining, separation, refining, metal_alloy, "
+             "magnet, recycling; found text 'minning' (did you mean 'mining'?)",
+             "Financing!B2: instrument: expected one of grant, loan, guarantee, offtake; found "
+             "text 'grnt' (did you mean 'grant'?)")),
+    Case("settings", "a setting missing, one misspelled and one with text for a number",
+         _book(Settings=[{"setting": "plan_start_year", "value": 2026},
+                         {"setting": "totl_budget_musd", "value": 200},
+                         {"setting": "mip_gap", "value": "small"}]), _invalid(
+             "Settings!A1: required setting 'total_budget_musd' is missing; add a row with "
+             "setting 'total_budget_musd' and its value",
+             "Settings!A3: unknown setting 'totl_budget_musd' (did you mean "
+             "'total_budget_musd'?); known settings: plan_start_year, total_budget_musd, "
+             "objective, max_lead_time_months, max_public_share, mip_gap, time_limit_s",
+             "Settings!B4: mip_gap: expected a number, found text 'small'")),
+    Case("merged", "two project names merged into one cell", _openpyxl(_merge), _invalid(
+        "Projects!B2: cells B2:B3 are merged; only the first cell of a merged range holds a "
+        "value and the others read as blank. Unmerge them and fill in each cell",
+        "Projects!B3: country: required, but the cell is blank")),
+    Case("hidden-row", "a project row hidden to 'leave it out'", _openpyxl(_hide_row), _invalid(
+        "Projects!A3: row 3 is hidden, but hidden rows are read like any other; unhide it to "
+        "check it, or delete the row to leave it out")),
+    Case("hidden-column", "the capex column hidden", _openpyxl(_hide_column), _invalid(
+        "Projects!D1: column D (capex_musd) is hidden, but hidden columns are read like any "
+        "other; unhide it to check its values")),
+    Case("formula-error", "formulas that evaluate to #REF! and #DIV/0!",
+         _xml("xl/worksheets/sheet2.xml", lambda t: _cell_xml(
+             "E3", '<c r="E3" t="e"><f>Sheet9!A1</f><v>#REF!</v></c>')(_cell_xml(
+                 "D2", '<c r="D2" t="e"><f>60/0</f><v>#DIV/0!</v></c>')(t))), _invalid(
+             "Projects!D2: capex_musd: the cell holds the formula error #DIV/0!; correct the "
+             "formula or type the value",
+             "Projects!E3: lead_time_months: the cell holds the formula error #REF!; correct "
+             "the formula or type the value")),
+    Case("formula-uncached", "a formula saved by a program that does not calculate",
+         _openpyxl(lambda b: setattr(b["Projects"]["D2"], "value", "=30+30")), _invalid(
+             "Projects!D2: capex_musd: the cell holds a formula with no saved result (the file "
+             "was written by a program that does not calculate); open it in Excel or "
+             "LibreOffice and save it, or type the value")),
+    Case("far-cell", "stray content in the last cell of the sheet", _openpyxl(_far_cell),
+         _invalid("Demand!XFD1048576: the sheet has content as far as this cell, beyond the "
+                  "100,000 rows and 100 columns portfolio reads; delete the stray content (in "
+                  "Excel, Ctrl+End jumps to the last used cell)")),
+    Case("not-a-workbook", "a CSV export renamed to .xlsx", _bytes(b"project_id,capex\nP01,60\n"),
+         _invalid("{file}: not an Excel workbook (.xlsx): the file is damaged, truncated or of "
+                  "another kind")),
+    Case("empty-file", "a file of zero bytes", _bytes(b""), _invalid(
+        "{file}: the file is empty; expected an Excel workbook (.xlsx)")),
+    Case("truncated", "a copy cut short", _truncated, _invalid(
+        "{file}: not an Excel workbook (.xlsx): the file is damaged, truncated or of another "
+        "kind")),
+    Case("old-xls", "an Excel 97-2003 file", _bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" +
+                                                    bytes(504)), _invalid(
+        "{file}: an old Excel 97-2003 workbook (.xls); open it in Excel or LibreOffice and save "
+        "it as .xlsx")),
+    Case("password", "a workbook protected by a password to open", _encrypted, _invalid(
+        "{file}: the workbook is password-protected; remove the password in Excel (File > Info "
+        "> Protect Workbook) and save it again")),
+    Case("entities", "XML entity expansion (billion laughs) in the workbook part",
+         _xml("xl/workbook.xml", lambda t: BILLION_LAUGHS + re.sub(r"^<\?xml[^>]*\?>", "", t)),
+         _invalid(
+             "{file}: refused: its part xl/workbook.xml declares an XML document type or "
+             "entities, which Excel and LibreOffice never write; the file may be crafted to "
+             "attack the reader")),
+    Case("declared-size", "a zip bomb declaring a 4 GB part", _declared_size, _invalid(
+        "{file}: refused: the workbook unpacks to 4,096 MB, over the 512 MB limit")),
+    Case("inflating", "a part that inflates beyond its declared size", _inflating, _invalid(
+        "{file}: not a readable workbook: its part xl/worksheets/sheet2.xml is damaged (Bad "
+        "CRC-32 for file 'xl/worksheets/sheet2.xml')")),
+    Case("many-parts", "a package of 10,000 parts", _many_parts, _invalid(
+        "{file}: refused: the workbook holds 10,016 parts, over the 10,000 a workbook of this "
+        "kind needs")),
+)
+
+
+def missing_path_lines(path: Path) -> list[str]:
+    """The lines for a path that does not exist (no file to build)."""
+    return [f"{path}: file not found", INVALID.format(n=1, s="")]
+
+
+def markdown() -> str:
+    """The docs/messages.md table: each mistake and what `validate` prints for it."""
+    out = ["# Messages for broken workbooks", "",
+           "Generated by `python -m tests.corpus --markdown` from the corpus that "
+           "`tests/test_corpus.py` checks line by line; `{file}` stands for the path given.", ""]
+    for case in CASES:
+        out += [f"## {case.name}: {case.mistake}", "", "```"]
+        out += [*list(case.lines), "```", ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    """Write the corpus into a folder, or print the Markdown table."""
+    if argv == ["--markdown"]:
+        sys.stdout.write(markdown())
+        return 0
+    if len(argv) != 1:
+        sys.stderr.write("usage: python -m tests.corpus DIR | --markdown\n")
+        return 2
+    folder = Path(argv[0])
+    folder.mkdir(parents=True, exist_ok=True)
+    for case in CASES:
+        case.make(folder / f"{case.name}.xlsx")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
