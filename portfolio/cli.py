@@ -6,6 +6,7 @@ write); `main` is the one place that turns exceptions into a message and an exit
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -88,11 +89,15 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
     from portfolio.results import Figures
     from portfolio.validate import load
     from portfolio.write import Report, write_report
+    from portfolio.xlsx import check_writable
 
     target = output or Path("outputs") / f"{path.stem}-portfolio.xlsx"
-    if path.exists() and target.exists() and target.resolve() == path.resolve():
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(f"the output {target} must be an .xlsx file name")
+    if _same_file(path, target):
         raise UsageError(f"the output {target} is the input workbook; choose another -o path")
     pipeline = load(path)
+    check_writable(target)
     for warning in pipeline.warnings:
         click.echo(f"warning: {warning}", err=True)
     options = SolverOptions.from_pipeline(pipeline, solver="cbc" if solver == "cbc" else "highs",
@@ -127,6 +132,14 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
                f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}, "
                f"budget cost {figures.total_cost:,.1f} USD m")
     click.echo(f"wrote {target}")
+
+
+def _same_file(path: Path, target: Path) -> bool:
+    """Whether writing `target` would overwrite `path` (also through links or case)."""
+    try:
+        return target.exists() and path.exists() and os.path.samefile(path, target)
+    except OSError:
+        return target.resolve() == path.resolve()
 
 
 def _fail(code: ExitCode, headline: str, lines: list[str], target: Path) -> NoReturn:

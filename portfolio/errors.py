@@ -58,6 +58,12 @@ class UsageError(PortfolioError):
     exit_code = ExitCode.USAGE
 
 
+class OutputError(PortfolioError):
+    """The results workbook cannot be written where asked (locked, read-only, disk full)."""
+
+    exit_code = ExitCode.FAILURE
+
+
 class SolverFailure(PortfolioError):
     """The solver failed for a reason other than infeasibility or the time limit."""
 
