@@ -55,11 +55,16 @@ class Model:
     shortfall: dict[int, pulp.LpVariable] = field(default_factory=dict)
     weighted_shortfall: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
     budget_cost: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
+    rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
 
     def add(self, constraint: pulp.LpConstraint, *parts: str) -> None:
-        """Add a constraint named from stable parts, e.g. ('gap', 'P07') -> gap-P07."""
+        """Add a constraint named from stable parts, e.g. ('gap', 'P07') -> gap-P07.
+
+        PuLP writes the name with `_` for `-`; `rows` keeps it under the stable name.
+        """
         name = "-".join(parts)
         self.prob += constraint, name
+        self.rows[name] = constraint
 
     def pools_of(self, project: Project) -> Iterable[tuple[Pool, pulp.LpVariable]]:
         """The pools that may back `project`, with their face-value variables."""

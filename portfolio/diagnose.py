@@ -10,6 +10,7 @@ explained, with the largest supply any portfolio can deliver for an uncoverable 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 
 import pulp
@@ -69,29 +70,19 @@ def diagnose(pipe: Pipeline, options: SolverOptions) -> list[str]:
     """Sentences naming the conflicting constraints of an infeasible pipeline."""
     members, minimal = conflict(pipe, options)
     blocked = blockers(pipe)
-    lines: list[str] = []
     locked = [str(key) for kind, key in members if kind == "lock"]
-    for pid in locked:
-        project = pipe.project_by_id[pid]
-        if pid in blocked:
-            lines.append(f"{pid} is locked in, but it cannot be selected: {blocked[pid]}")
-        elif _other_lock_in_group(pipe, pid, locked):
-            rival = _other_lock_in_group(pipe, pid, locked)
-            lines.append(f"{pid} and {rival} are both locked in, but they share exclusive group "
-                         f"'{project.exclusive_group}', where at most one may be selected.")
-        else:
-            cheapest = cheapest_financing(pipe, project) or 0.0
-            lines.append(f"{pid} is locked in and needs at least {musd(cheapest)} of budget cost "
-                         f"(total_budget_musd is {musd(pipe.settings.total_budget_musd)}).")
-    if len(locked) > 1:
-        least = sum(cheapest_financing(pipe, pipe.project_by_id[p]) or 0.0 for p in locked)
-        lines.append(f"Together the locked-in projects {', '.join(locked)} need at least "
-                     f"{musd(least)} of budget cost; total_budget_musd is "
-                     f"{musd(pipe.settings.total_budget_musd)}, and annual budgets and pool "
-                     "capacities limit them further.")
+    lines = [f"{pid} is locked in, but it cannot be selected: {blocked[pid]}"
+             for pid in locked if pid in blocked]
+    lines += _group_clashes(pipe, [pid for pid in locked if pid not in blocked])
+    relaxation = least_relaxation(_with_forcing(pipe, set(members)), options)
+    if relaxation and not lines:
+        lines += _lock_costs(pipe, locked)
     for kind, key in members:
         if kind == "cover":
             lines.append(_uncoverable(pipe, options, int(key), set(members)))
+    if relaxation:
+        lines.append("The smallest change to the limits that lets them hold: "
+                     + "; ".join(relaxation) + ".")
     if not lines:
         lines.append("No portfolio satisfies the hard constraints (locks, requires, exclusive "
                      "groups, budgets, pool limits), but no single conflict could be isolated.")
@@ -101,12 +92,97 @@ def diagnose(pipe: Pipeline, options: SolverOptions) -> list[str]:
     return lines
 
 
-def _other_lock_in_group(pipe: Pipeline, pid: str, locked: list[str]) -> str | None:
-    group = (pipe.project_by_id[pid].exclusive_group or "").casefold()
-    if not group:
-        return None
-    return next((q for q in locked if q != pid and
-                 (pipe.project_by_id[q].exclusive_group or "").casefold() == group), None)
+def _lock_costs(pipe: Pipeline, locked: list[str]) -> list[str]:
+    """What the locked-in projects cost at least, alone and together."""
+    total = musd(pipe.settings.total_budget_musd)
+    lines = [f"{pid} is locked in and needs at least "
+             f"{musd(cheapest_financing(pipe, pipe.project_by_id[pid]) or 0.0)} of budget cost "
+             f"(total_budget_musd is {total})." for pid in locked]
+    if len(locked) > 1:
+        least = sum(cheapest_financing(pipe, pipe.project_by_id[p]) or 0.0 for p in locked)
+        lines.append(f"Together the locked-in projects {', '.join(locked)} need at least "
+                     f"{musd(least)} of budget cost; total_budget_musd is {total}, and annual "
+                     "budgets and pool capacities limit them further.")
+    return lines
+
+
+def _needed(pipe: Pipeline, locked: list[str]) -> dict[str, list[str]]:
+    """Every project the locks force in, with the chain that forces it (A -> B -> C)."""
+    chains: dict[str, list[str]] = {}
+    queue = [[pid] for pid in locked]
+    while queue:
+        chain = queue.pop(0)
+        if chain[-1] in chains:
+            continue
+        chains[chain[-1]] = chain
+        queue += [[*chain, q] for q in pipe.project_by_id[chain[-1]].requires]
+    return chains
+
+
+def _why(chain: list[str]) -> str:
+    if len(chain) == 1:
+        return f"{chain[0]} is locked in"
+    return f"{chain[-1]} is required by locked-in {chain[0]} ({' -> '.join(chain)})"
+
+
+def _group_clashes(pipe: Pipeline, locked: list[str]) -> list[str]:
+    """Pairs the locks force in (directly or through requires) that share an exclusive group."""
+    chains = _needed(pipe, locked)
+    by_group: dict[str, list[str]] = {}
+    for project in pipe.projects:
+        group = (project.exclusive_group or "").casefold()
+        if group and project.project_id in chains:
+            by_group.setdefault(group, []).append(project.project_id)
+    lines = []
+    for shared, members in by_group.items():
+        if len(members) < 2:
+            continue
+        first, second = members[0], members[1]
+        group = pipe.project_by_id[first].exclusive_group or shared
+        if len(chains[first]) == 1 and len(chains[second]) == 1:
+            lines.append(f"{first} and {second} are both locked in, but they share exclusive "
+                         f"group '{group}', where at most one may be selected.")
+        else:
+            lines.append(f"{first} and {second} share exclusive group '{group}', where at most "
+                         f"one may be selected, but {_why(chains[first])} and "
+                         f"{_why(chains[second])}.")
+    return lines
+
+
+def least_relaxation(pipe: Pipeline, options: SolverOptions) -> list[str]:
+    """Which budgets and pool capacities must grow, and to what, for a portfolio to exist.
+
+    Elastic relaxation: each limit row `lhs <= limit` becomes `lhs - e <= limit` with
+    e >= 0, and the sum of the e (USD m) is minimised. Rows with e > 0 are the limits in
+    conflict. Empty when no growth of these limits helps (the conflict lies in locks,
+    schedule, eligibility or supply) or when nothing needs to change.
+    """
+    model = build(pipe)
+    limits: dict[str, tuple[str, float]] = {
+        "budget-total": ("total_budget_musd", pipe.settings.total_budget_musd)}
+    for year, limit in pipe.budgets.items():
+        limits[f"budget-{year}"] = (f"the {year} budget", limit)
+    for pool in pipe.pools:
+        limits[f"capacity-{model.names.token(f'pool:{pool.pool_id}')}"] = (
+            f"the capacity of pool {pool.pool_id}", pool.capacity_musd)
+    slack: dict[str, pulp.LpVariable] = {}
+    for name, constraint in model.rows.items():
+        if name in limits:
+            slack[name] = model.prob.add_variable(f"elastic_{len(slack)}", 0)
+            constraint.expr.addInPlace(slack[name], -1)
+    if not slack:
+        return []
+    model.prob.setObjective(pulp.lpSum(slack.values()))
+    if not run(model.prob, options).status.has_solution:
+        return []
+    changes = []
+    for name, var in slack.items():
+        grow = var.varValue or 0.0
+        if grow > 1e-6:
+            label, limit = limits[name]
+            needed = math.ceil((limit + grow) * 10 - 1e-6) / 10
+            changes.append(f"raise {label} from {musd(limit)} to {musd(needed)}")
+    return changes
 
 
 def _uncoverable(pipe: Pipeline, options: SolverOptions, row: int, members: set[Forcing]) -> str:

@@ -113,7 +113,9 @@ def test_diagnosis_names_the_locked_project_over_budget(tmp_path: Path) -> None:
                                      project("C", capex_musd=30, lock="in")])
     assert diagnosis(tmp_path, data) == [
         "B is locked in, but it cannot be selected: Even its cheapest financing costs 300.0 "
-        "USD m of budget, above total_budget_musd = 100.0 USD m."]
+        "USD m of budget, above total_budget_musd = 100.0 USD m.",
+        "The smallest change to the limits that lets them hold: raise total_budget_musd from "
+        "100.0 USD m to 300.0 USD m."]
 
 
 def test_diagnosis_of_locks_that_only_conflict_together(tmp_path: Path) -> None:
@@ -121,8 +123,26 @@ def test_diagnosis_of_locks_that_only_conflict_together(tmp_path: Path) -> None:
                                      project("B", capex_musd=50, lock="in"),
                                      project("C", capex_musd=30)])
     lines = diagnosis(tmp_path, data)
-    assert lines[-1].startswith("Together the locked-in projects A, B need at least 110.0 USD m "
+    assert lines[-2].startswith("Together the locked-in projects A, B need at least 110.0 USD m "
                                 "of budget cost; total_budget_musd is 100.0 USD m")
+    assert lines[-1] == ("The smallest change to the limits that lets them hold: raise "
+                         "total_budget_musd from 100.0 USD m to 110.0 USD m.")
+
+
+@pytest.mark.parametrize(("sheets", "change"), [
+    ({"Budget": [{"year": 2026, "budget_musd": 70}, {"year": 2027, "budget_musd": 70}]},
+     "raise the 2026 budget from 70.0 USD m to 110.0 USD m"),
+    ({"Financing": [pool("G", capacity_musd=80)]},
+     "raise the capacity of pool G from 80.0 USD m to 110.0 USD m"),
+])
+def test_diagnosis_names_the_annual_budget_or_pool_in_conflict(
+        tmp_path: Path, sheets: dict[str, Any], change: str) -> None:
+    data = variant(tiny(), Projects=[project("A", capex_musd=60, lock="in"),
+                                     project("B", capex_musd=50, lock="in"),
+                                     project("C", capex_musd=30)],
+                   Settings=settings(total_budget_musd=500), **sheets)
+    lines = diagnosis(tmp_path, data)
+    assert lines[-1] == f"The smallest change to the limits that lets them hold: {change}."
 
 
 def test_diagnosis_of_two_locked_projects_in_one_exclusive_group(tmp_path: Path) -> None:
@@ -142,3 +162,23 @@ def test_diagnosis_of_uncoverable_min_cost_demand(tmp_path: Path) -> None:
     assert diagnosis(tmp_path, data) == [
         "min_cost cannot cover magnets/NdPr oxide in 2029: the most any feasible portfolio "
         "delivers is 240 t of 300 t."]
+
+
+def test_diagnosis_follows_requires_into_an_exclusive_group(tmp_path: Path) -> None:
+    data = variant(tiny(), Projects=[project("A", capex_musd=60, lock="in", requires="B"),
+                                     project("B", capex_musd=50, requires="C"),
+                                     project("C", capex_musd=30, exclusive_group="site"),
+                                     project("D", capex_musd=30, exclusive_group="Site",
+                                             lock="in")],
+                   Offtake=[offtake("A", 10)], Settings=settings(total_budget_musd=1000))
+    assert diagnosis(tmp_path, data) == [
+        "C and D share exclusive group 'site', where at most one may be selected, but C is "
+        "required by locked-in A (A -> B -> C) and D is locked in."]
+
+
+def test_diagnosis_of_min_cost_demand_over_budget_names_the_budget(tmp_path: Path) -> None:
+    data = variant(tiny(), Settings=settings(objective="min_cost", total_budget_musd=100),
+                   Demand=[demand(2027, 150)])
+    lines = diagnosis(tmp_path, data)
+    assert lines[-1] == ("The smallest change to the limits that lets them hold: raise "
+                         "total_budget_musd from 100.0 USD m to 110.0 USD m.")
