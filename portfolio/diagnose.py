@@ -194,7 +194,7 @@ def _uncoverable(pipe: Pipeline, options: SolverOptions, row: int, members: set[
         demands=tuple(demand if i == row else d.model_copy(update={"demand_t": 0.0})
                       for i, d in enumerate(others.demands)),
     )
-    best = optimise(relaxed, options)
+    best = optimise(relaxed, options, tie_break=False)
     label = f"{demand.sector}/{demand.material} in {demand.year}"
     if not best.status.has_solution:
         return f"min_cost cannot cover {label} ({tonnes(demand.demand_t)} demanded)."

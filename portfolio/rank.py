@@ -46,7 +46,7 @@ def regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) 
     """Re-optimise with `pid` locked out and compare with the base portfolio."""
     if pipeline.project_by_id[pid].lock == "in":
         return Regret(pid, None, None, critical=True, note="locked in")
-    without = optimise(pipeline, options, locked_out=frozenset({pid}))
+    without = optimise(pipeline, options, locked_out=frozenset({pid}), tie_break=False)
     if without.status is Status.INFEASIBLE:
         return Regret(pid, None, None, critical=True, note="no feasible portfolio without it")
     if not without.status.has_solution:

@@ -116,7 +116,7 @@ def run(prob: pulp.LpProblem, options: SolverOptions,
     """Solve `prob` once and classify the result by its solution status."""
     if start and options.solver == "cbc":
         for var in prob.variables():
-            var.setInitialValue(start.get(var.name, 0.0))
+            var.setInitialValue(_within_bounds(var, start.get(var.name, 0.0)))
     began = time.perf_counter()
     try:
         with warnings.catch_warnings():
@@ -141,6 +141,15 @@ def run(prob: pulp.LpProblem, options: SolverOptions,
     bound, gap = _bound_and_gap(prob, status, objective, options)
     return SolveStats(status=status, objective=_num(objective), bound=bound, gap=gap,
                       seconds=seconds)
+
+
+def _within_bounds(var: pulp.LpVariable, value: float) -> float:
+    """A start value clipped to its bounds (solvers return -1e-15 for a zero)."""
+    if var.lowBound is not None:
+        value = max(value, var.lowBound)
+    if var.upBound is not None:
+        value = min(value, var.upBound)
+    return value
 
 
 def _num(value: Any) -> float | None:
@@ -168,11 +177,12 @@ class Solution:
     face: dict[tuple[str, str], float] = field(default_factory=dict)
     stages: tuple[SolveStats, ...] = ()
     notes: tuple[str, ...] = ()
+    tie_break: tuple[SolveStats, ...] = ()
 
     @property
     def seconds(self) -> float:
-        """Total solver wall time over the stages."""
-        return sum(s.seconds for s in self.stages)
+        """Total solver wall time over the stages, tie-breaking included."""
+        return sum(s.seconds for s in (*self.stages, *self.tie_break))
 
     @property
     def gap(self) -> float | None:
@@ -188,7 +198,8 @@ def _values(model: Model) -> dict[str, float]:
 
 
 def _extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
-             values: dict[str, float], notes: tuple[str, ...] = ()) -> Solution:
+             values: dict[str, float], notes: tuple[str, ...] = (),
+             tie_break: tuple[SolveStats, ...] = ()) -> Solution:
     """Read selection and face values, snapping solver noise (1e-9) to exact values."""
     selected = frozenset(pid for pid, y in model.y.items() if values.get(y.name, 0.0) > 0.5)
     face = {}
@@ -196,7 +207,8 @@ def _extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
         value = values.get(var.name, 0.0)
         if pid in selected and value > VALUE_TOLERANCE:
             face[(pid, iid)] = value
-    return Solution(status=status, selected=selected, face=face, stages=stats, notes=notes)
+    return Solution(status=status, selected=selected, face=face, stages=stats, notes=notes,
+                    tie_break=tie_break)
 
 
 def exact_weighted_shortfall(pipeline: Pipeline, selected: frozenset[str]) -> float:
@@ -209,13 +221,83 @@ def exact_weighted_shortfall(pipeline: Pipeline, selected: frozenset[str]) -> fl
     return total
 
 
+def _hold(model: Model, expression: pulp.LpAffineExpression, value: float, name: str,
+          tolerance: float = 1e-6) -> None:
+    """Keep an objective at the value a stage reached (relative tolerance)."""
+    model.add(expression <= value + tolerance * max(1.0, abs(value)), "lexicographic", name)
+
+
+def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
+               ) -> tuple[dict[str, float], tuple[SolveStats, ...]]:
+    """Among equally good portfolios, choose one by a fixed rule, so every run agrees.
+
+    With weighted shortfall and budget cost held at the values reached (1e-6 relative):
+    selection, minimise sum_p row_p * y_p (prefer the projects listed first on the Projects
+    sheet); then, selection fixed, minimise sum_pi w_pi * z_pi over the min-ticket choices,
+    with w_pi = row_i * (n + 1 - row_p) (prefer the pools listed first on the Financing
+    sheet and, where projects compete for a pool, the project listed first). With those
+    fixed, solve the cost LP, restrict it to its optimal face (variables with a non-zero
+    reduced cost stay put, rows with a non-zero dual stay tight) and on that face minimise
+    sum_pi w_pi * x_pi. The face keeps the cost exactly optimal, with no tolerance to
+    exploit. A stage that finds nothing within its time limit keeps the portfolio so far.
+    """
+    pipe = model.pipeline
+    _hold(model, model.budget_cost, pulp.value(model.budget_cost) or 0.0, "cost")
+    project_row = {p.project_id: n for n, p in enumerate(pipe.projects, start=1)}
+    pool_row = {pool.pool_id: n for n, pool in enumerate(pipe.pools, start=1)}
+    last = len(pipe.projects) + 1
+
+    def weight(pid: str, iid: str) -> int:
+        return pool_row[iid] * (last - project_row[pid])
+
+    stages: list[SolveStats] = []
+    model.prob.setObjective(pulp.lpSum(project_row[pid] * y for pid, y in model.y.items()))
+    chosen = start
+    for fixed, objective in (
+            (model.y, None),
+            (model.z, pulp.lpSum(weight(pid, iid) * z for (pid, iid), z in model.z.items()))):
+        if fixed and objective is not None:
+            model.prob.setObjective(objective)
+        if fixed:
+            stages.append(run(model.prob, options, start=chosen))
+            if not stages[-1].status.has_solution:
+                return chosen, tuple(stages)
+            chosen = _values(model)
+        for var in fixed.values():
+            var.lowBound = var.upBound = round(chosen.get(var.name, 0.0))
+            var.cat = pulp.LpContinuous
+    model.prob.setObjective(model.budget_cost)
+    stages.append(run(model.prob, options))
+    if stages[-1].status is not Status.OPTIMAL:
+        return chosen, tuple(stages)
+    chosen = _values(model)
+    _optimal_face(model)
+    model.prob.setObjective(pulp.lpSum(weight(pid, iid) * x for (pid, iid), x in model.x.items()))
+    stages.append(run(model.prob, options))
+    if stages[-1].status is not Status.OPTIMAL:
+        return chosen, tuple(stages)
+    return _values(model), tuple(stages)
+
+
+def _optimal_face(model: Model, tolerance: float = 1e-9) -> None:
+    """Restrict a solved LP to its optimal face using its reduced costs and duals."""
+    for var in model.x.values():
+        if abs(var.dj or 0.0) > tolerance:
+            var.lowBound = var.upBound = var.varValue or 0.0
+    for constraint in model.rows.values():
+        if abs(constraint.pi or 0.0) > tolerance:
+            constraint.sense = pulp.LpConstraintEQ
+
+
 def optimise(pipeline: Pipeline, options: SolverOptions,
-             locked_out: frozenset[str] = frozenset()) -> Solution:
+             locked_out: frozenset[str] = frozenset(), *, tie_break: bool = True) -> Solution:
     """Solve the contract's objective exactly as specified.
 
     max_coverage is lexicographic: stage 1 minimises weighted shortfall; stage 2 minimises
     budget cost with weighted shortfall held at stage 1's value, started from stage 1's
-    portfolio. min_cost covers all demand (hard) at minimum budget cost.
+    portfolio. min_cost covers all demand (hard) at minimum budget cost. Ties are then
+    broken by `break_ties` (not needed where only the objective values count, as in
+    ranking).
     """
     model = build(pipeline, locked_out=locked_out)
     if pipeline.settings.objective == "min_cost":
@@ -223,7 +305,9 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
         only = run(model.prob, options)
         if not only.status.has_solution:
             return Solution(status=only.status, stages=(only,))
-        return _extract(model, (only,), only.status, _values(model))
+        values, ties = break_ties(model, options, _values(model)) if tie_break else (
+            _values(model), ())
+        return _extract(model, (only,), only.status, values, tie_break=ties)
 
     model.prob.setObjective(model.weighted_shortfall)
     first = run(model.prob, options)
@@ -231,9 +315,8 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
         return Solution(status=first.status, stages=(first,))
     start = _values(model)
     stage1 = _extract(model, (first,), first.status, start)
-    held = exact_weighted_shortfall(pipeline, stage1.selected)
-    tolerance = 1e-6 * max(1.0, abs(held))
-    model.add(model.weighted_shortfall <= held + tolerance, "lexicographic", "shortfall")
+    _hold(model, model.weighted_shortfall, exact_weighted_shortfall(pipeline, stage1.selected),
+          "shortfall")
     model.prob.setObjective(model.budget_cost)
     second = run(model.prob, options, start=start)
     if not second.status.has_solution:
@@ -241,5 +324,7 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
                 "the stage 1 portfolio is reported, its cost not minimised")
         return _extract(model, (first, second), Status.FEASIBLE, start, (note,))
     both_optimal = first.status is Status.OPTIMAL and second.status is Status.OPTIMAL
+    values, ties = break_ties(model, options, _values(model)) if tie_break else (
+        _values(model), ())
     return _extract(model, (first, second),
-                    Status.OPTIMAL if both_optimal else Status.FEASIBLE, _values(model))
+                    Status.OPTIMAL if both_optimal else Status.FEASIBLE, values, tie_break=ties)

@@ -45,13 +45,16 @@ def test_lexicographic_stages_are_both_solved(tmp_path: Path) -> None:
 
 def _scripted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
               outcomes: list[Status]) -> solve_module.Solution:
-    """Optimise the tiny pipeline with the n-th solve reporting outcomes[n] (real values)."""
+    """Optimise the tiny pipeline with the n-th solve reporting outcomes[n] (real values).
+
+    Solves beyond the scripted ones report their real outcome.
+    """
     real = solve_module.run
     calls = iter(outcomes)
 
     def fake(prob: pulp.LpProblem, options: SolverOptions, start: Any = None) -> SolveStats:
         stats = real(prob, options, start)
-        status = next(calls)
+        status = next(calls, stats.status)
         return SolveStats(status, stats.objective if status.has_solution else None, None, None,
                           stats.seconds)
 
@@ -72,3 +75,12 @@ def test_time_limited_stage_means_feasible_not_optimal(
     solution = _scripted(tmp_path, monkeypatch, [Status.FEASIBLE, Status.OPTIMAL])
     assert solution.status is Status.FEASIBLE
     assert solution.gap is None
+
+
+def test_tie_breaking_without_solution_keeps_the_optimal_portfolio(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    solution = _scripted(tmp_path, monkeypatch,
+                         [Status.OPTIMAL, Status.OPTIMAL, Status.NO_SOLUTION])
+    assert solution.status is Status.OPTIMAL
+    assert solution.selected == {"A", "C"}
+    assert len(solution.tie_break) == 1
