@@ -22,6 +22,7 @@ from portfolio.solve import SolverOptions, Status, optimise, run
 
 Forcing = tuple[str, str | int]  # ("lock", project_id) or ("cover", demand row index)
 FILTER_SECONDS = 120.0
+MAX_CONFLICTS = 5
 
 
 def _with_forcing(pipe: Pipeline, keep: set[Forcing]) -> Pipeline:
@@ -50,11 +51,17 @@ def _feasible(pipe: Pipeline, options: SolverOptions) -> bool | None:
     return status.has_solution
 
 
-def conflict(pipe: Pipeline, options: SolverOptions) -> tuple[list[Forcing], bool]:
-    """An irreducible set of forcing rows that cannot hold together (and whether minimal)."""
+def _candidates(pipe: Pipeline) -> list[Forcing]:
+    """The forcing rows of a pipeline, in workbook order."""
     candidates: list[Forcing] = [("lock", p.project_id) for p in pipe.projects if p.lock == "in"]
     if pipe.settings.objective == "min_cost":
         candidates += [("cover", row) for row, d in enumerate(pipe.demands) if d.demand_t > 0]
+    return candidates
+
+
+def conflict(pipe: Pipeline, options: SolverOptions) -> tuple[list[Forcing], bool]:
+    """An irreducible set of forcing rows that cannot hold together (and whether minimal)."""
+    candidates = _candidates(pipe)
     keep = set(candidates)
     began = time.perf_counter()
     for item in candidates:
@@ -67,9 +74,38 @@ def conflict(pipe: Pipeline, options: SolverOptions) -> tuple[list[Forcing], boo
 
 
 def diagnose(pipe: Pipeline, options: SolverOptions) -> list[str]:
-    """Sentences naming the conflicting constraints of an infeasible pipeline."""
-    members, minimal = conflict(pipe, options)
+    """Sentences naming the conflicting constraints of an infeasible pipeline.
+
+    Conflicts are found one at a time: once one is explained, its forcing rows are set
+    aside, and if the rest still cannot hold together the next conflict is sought, so a
+    reviewer sees every independent problem at once (up to MAX_CONFLICTS).
+    """
     blocked = blockers(pipe)
+    order = {item: n for n, item in enumerate(_candidates(pipe))}
+    found: list[tuple[int, list[str]]] = []
+    notes: list[str] = []
+    remaining = pipe
+    for _ in range(MAX_CONFLICTS):
+        members, minimal = conflict(remaining, options)
+        first = min((order[m] for m in members), default=len(order))
+        found.append((first, _explain(pipe, members, options, blocked)))
+        if not minimal:
+            notes.append(f"(The search for the smallest conflicting set stopped after "
+                         f"{FILTER_SECONDS:.0f} s; the set above may hold more than is needed.)")
+            break
+        rest = _with_forcing(remaining, set(_candidates(remaining)) - set(members))
+        if not members or _feasible(rest, options) is not False:
+            break
+        remaining = rest
+    else:
+        notes.append(f"(Only the first {MAX_CONFLICTS} conflicts are listed; resolve them and "
+                     "solve again to see any others.)")
+    return [line for _, lines in sorted(found, key=lambda f: f[0]) for line in lines] + notes
+
+
+def _explain(pipe: Pipeline, members: list[Forcing], options: SolverOptions,
+             blocked: dict[str, str]) -> list[str]:
+    """Sentences for one irreducible conflict."""
     locked = [str(key) for kind, key in members if kind == "lock"]
     lines = [f"{pid} is locked in, but it cannot be selected: {blocked[pid]}"
              for pid in locked if pid in blocked]
@@ -86,9 +122,6 @@ def diagnose(pipe: Pipeline, options: SolverOptions) -> list[str]:
     if not lines:
         lines.append("No portfolio satisfies the hard constraints (locks, requires, exclusive "
                      "groups, budgets, pool limits), but no single conflict could be isolated.")
-    if not minimal:
-        lines.append(f"(The search for the smallest conflicting set stopped after "
-                     f"{FILTER_SECONDS:.0f} s; the set above may hold more than is needed.)")
     return lines
 
 

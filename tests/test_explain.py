@@ -182,3 +182,20 @@ def test_diagnosis_of_min_cost_demand_over_budget_names_the_budget(tmp_path: Pat
     lines = diagnosis(tmp_path, data)
     assert lines[-1] == ("The smallest change to the limits that lets them hold: raise "
                          "total_budget_musd from 100.0 USD m to 110.0 USD m.")
+
+
+def test_diagnosis_lists_independent_conflicts_at_once(tmp_path: Path) -> None:
+    data = variant(tiny(), Projects=[project("A", capex_musd=60, lock="in", lead_time_months=99),
+                                     project("B", capex_musd=50, lock="in", exclusive_group="g"),
+                                     project("C", capex_musd=30, lock="in", exclusive_group="g"),
+                                     project("D", capex_musd=300, lock="in")],
+                   Settings=settings(max_lead_time_months=60))
+    assert diagnosis(tmp_path, data) == [
+        "A is locked in, but it cannot be selected: Lead time of 99 months exceeds the schedule "
+        "limit max_lead_time_months = 60.",
+        "B and C are both locked in, but they share exclusive group 'g', where at most one may "
+        "be selected.",
+        "D is locked in, but it cannot be selected: Even its cheapest financing costs 300.0 USD m "
+        "of budget, above total_budget_musd = 100.0 USD m.",
+        "The smallest change to the limits that lets them hold: raise total_budget_musd from "
+        "100.0 USD m to 300.0 USD m."]
