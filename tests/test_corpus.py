@@ -60,3 +60,12 @@ def test_through_the_real_command_line_nothing_is_written(name: str, tmp_path: P
 
 def test_messages_doc_is_current() -> None:
     assert (ROOT / "docs" / "messages.md").read_text(encoding="utf-8") == markdown()
+
+
+def test_readme_shows_messages_the_corpus_really_gives() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## When something is wrong", 1)[1]
+    shown = section.split("```", 2)[1].strip().splitlines()
+    given = {line for case in CASES for line in case.lines}
+    assert len(shown) >= 8
+    assert [line for line in shown if line not in given] == []
