@@ -37,6 +37,8 @@ SHARED_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml
 
 _TAG = rb"<(?:[A-Za-z_][\w.-]*:)?"
 _CELL = re.compile(_TAG + rb"c\b([^>]*?)(/?)>")
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>/]")
 _ROW = re.compile(_TAG + rb"row\b([^>]*)>")
 _COL = re.compile(_TAG + rb"col\b([^>]*)>")
 _MERGE = re.compile(_TAG + rb"mergeCell\b[^>]*?\bref=\"([A-Za-z0-9:$]+)\"")
@@ -160,6 +162,10 @@ def _attrs(raw: bytes) -> dict[bytes, bytes]:
 
 def _extent(data: bytes) -> tuple[int, int, str]:
     """Last row and column holding a value (empty styled cells do not count)."""
+    plain = _PLAIN_CELL.findall(data)
+    if (plain and len(plain) == data.count(b"<c ") + data.count(b"<c>")
+            and not _PREFIXED_CELL.search(data)):
+        return _plain_extent(plain)
     last_row, last_col, farthest = 0, -1, ""
     row, column = 0, -1
     rows = iter(_ROW.finditer(data))
@@ -186,12 +192,26 @@ def _extent(data: bytes) -> tuple[int, int, str]:
     return last_row, last_col, farthest
 
 
+def _plain_extent(cells: list[tuple[bytes, bytes, bytes]]) -> tuple[int, int, str]:
+    """The fast path for the usual layout, where every cell starts `<c r="A1"`."""
+    filled = [(int(row), letters) for letters, row, closed in cells if not closed]
+    if not filled:
+        return 0, -1, ""
+    deepest = max(filled)
+    widest = max(filled, key=lambda cell: (len(cell[1]), cell[1]))
+    last_col = (position(widest[1].decode() + "1") or (1, 0))[1]
+    far = deepest if deepest[0] > MAX_ROWS else widest
+    return deepest[0], last_col, f"{far[1].decode()}{far[0]}"
+
+
 def _hidden(attrs: dict[bytes, bytes]) -> bool:
     return attrs.get(b"hidden", b"").lower() in (b"1", b"true")
 
 
 def _hidden_rows(data: bytes) -> frozenset[int]:
     rows: set[int] = set()
+    if b"hidden" not in data:
+        return frozenset()
     for match in _ROW.finditer(data):
         attrs = _attrs(match.group(1))
         if _hidden(attrs) and attrs.get(b"r", b"").isdigit():
@@ -201,6 +221,8 @@ def _hidden_rows(data: bytes) -> frozenset[int]:
 
 def _hidden_columns(data: bytes) -> frozenset[int]:
     columns: set[int] = set()
+    if b"hidden" not in data:
+        return frozenset()
     for match in _COL.finditer(data):
         attrs = _attrs(match.group(1))
         low, high = attrs.get(b"min", b""), attrs.get(b"max", b"")
@@ -211,6 +233,8 @@ def _hidden_columns(data: bytes) -> frozenset[int]:
 
 def _merged(data: bytes) -> tuple[Merged, ...]:
     ranges: list[Merged] = []
+    if b"mergeCell" not in data:
+        return ()
     for match in _MERGE.finditer(data):
         first, _, last = match.group(1).decode("ascii").replace("$", "").partition(":")
         start, end = position(first), position(last or first)
