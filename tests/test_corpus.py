@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,25 @@ def test_readme_shows_messages_the_corpus_really_gives() -> None:
     given = {line for case in CASES for line in case.lines}
     assert len(shown) >= 8
     assert [line for line in shown if line not in given] == []
+
+
+ROUND_TRIP = ["merged", "hidden-row", "hidden-column", "text-for-number", "duplicate-id",
+              "fractional", "far-cell"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_same_messages_after_libreoffice_saves_the_workbook(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    made = tmp_path / "made"
+    made.mkdir()
+    cases = [c for c in CASES if c.name in ROUND_TRIP]
+    for case in cases:
+        case.make(made / f"{case.name}.xlsx")
+    saved = tmp_path / "saved"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(saved),
+                    *sorted(str(p) for p in made.iterdir())],
+                   check=True, capture_output=True, timeout=300)
+    for case in cases:
+        path = saved / f"{case.name}.xlsx"
+        assert validate(path, capsys) == (3, case.expected(path)), case.name
