@@ -60,8 +60,13 @@ class Workbook:
 
     def grid(self, name: str) -> list[list[Any]]:
         """All cell values of a sheet from A1, blank cells as ''."""
-        sheet = self._book.get_sheet_by_name(name)
-        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+        try:
+            sheet = self._book.get_sheet_by_name(name)
+            rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error types for damaged XML
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise InvalidWorkbook([Issue(str(self.path), (
+                f"not a readable workbook: its sheet '{name}' is damaged ({reason})"))]) from None
         return rows
 
     def table(

@@ -315,6 +315,10 @@ CASES: tuple[Case, ...] = (
              "{file}: refused: its part xl/workbook.xml declares an XML document type or "
              "entities, which Excel and LibreOffice never write; the file may be crafted to "
              "attack the reader")),
+    Case("damaged-sheet", "a sheet's XML cut short",
+         _xml("xl/worksheets/sheet2.xml", lambda t: t[: len(t) // 2]), _invalid(
+             "{file}: not a readable workbook: its sheet 'Projects' is damaged (syntax "
+             "error: tag not closed: `>` not found before end of input)")),
     Case("declared-size", "a zip bomb declaring a 4 GB part", _declared_size, _invalid(
         "{file}: refused: the workbook unpacks to 4,096 MB, over the 512 MB limit")),
     Case("inflating", "a part that inflates beyond its declared size", _inflating, _invalid(
