@@ -89,9 +89,17 @@ class Package:
         self.path = path
         try:
             self._zip = zipfile.ZipFile(path)
-            infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise Refused(f"not a readable workbook ({exc})") from None
+        try:
+            self._check()
+        except Refused:
+            self._zip.close()
+            raise
+
+    def _check(self) -> None:
+        """Size and part count first, then every shared part calamine will parse."""
+        infos = self._zip.infolist()
         if len(infos) > MAX_PARTS:
             raise Refused(f"refused: the workbook holds {len(infos):,} parts, over the "
                           f"{MAX_PARTS:,} a workbook of this kind needs")
