@@ -13,6 +13,7 @@ evaluated.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 import zipfile
@@ -155,13 +156,12 @@ class Package:
             return SheetScan()
         data = self.part(part)
         last_row, last_col, farthest = _extent(data)
-        return SheetScan(
-            last_row=last_row, last_col=last_col, farthest=farthest,
-            hidden_rows=_hidden_rows(data), hidden_columns=_hidden_columns(data),
-            merged=_merged(data),
-            unusable={} if last_row > MAX_ROWS or last_col >= MAX_COLUMNS
-            else unusable_cells(data),
-        )
+        scan = SheetScan(last_row=last_row, last_col=last_col, farthest=farthest,
+                         hidden_rows=_hidden_rows(data), hidden_columns=_hidden_columns(data),
+                         merged=_merged(data))
+        if scan.oversized:
+            return scan
+        return dataclasses.replace(scan, unusable=unusable_cells(data))
 
 
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
@@ -180,7 +180,8 @@ def _extent(data: bytes) -> tuple[int, int, str]:
     next_row = next(rows, None)
     for cell in _CELL.finditer(data):
         while next_row is not None and next_row.start() < cell.start():
-            row = int(_attrs(next_row.group(1)).get(b"r", str(row + 1).encode()))
+            number = _attrs(next_row.group(1)).get(b"r", b"")
+            row = int(number) if number.isdigit() else row + 1
             next_row = next(rows, None)
             column = -1
         if cell.group(2):
@@ -217,26 +218,27 @@ def _hidden(attrs: dict[bytes, bytes]) -> bool:
 
 
 def _hidden_rows(data: bytes) -> frozenset[int]:
-    rows: set[int] = set()
-    if b"hidden" not in data:
-        return frozenset()
-    for match in _ROW.finditer(data):
-        attrs = _attrs(match.group(1))
-        if _hidden(attrs) and attrs.get(b"r", b"").isdigit():
-            rows.add(int(attrs[b"r"]))
-    return frozenset(rows)
+    """1-based numbers of the rows marked hidden."""
+    return _hidden_spans(data, _ROW, b"r", b"r", MAX_ROWS)
 
 
 def _hidden_columns(data: bytes) -> frozenset[int]:
-    columns: set[int] = set()
+    """0-based indexes of the columns marked hidden."""
+    return frozenset(c - 1 for c in _hidden_spans(data, _COL, b"min", b"max", MAX_COLUMNS))
+
+
+def _hidden_spans(data: bytes, tag: re.Pattern[bytes], first: bytes, last: bytes,
+                  limit: int) -> frozenset[int]:
+    """The 1-based positions covered by `tag` elements marked hidden (up to `limit` + 1)."""
+    found: set[int] = set()
     if b"hidden" not in data:
         return frozenset()
-    for match in _COL.finditer(data):
+    for match in tag.finditer(data):
         attrs = _attrs(match.group(1))
-        low, high = attrs.get(b"min", b""), attrs.get(b"max", b"")
+        low, high = attrs.get(first, b""), attrs.get(last, b"")
         if _hidden(attrs) and low.isdigit() and high.isdigit():
-            columns.update(range(int(low) - 1, min(int(high), MAX_COLUMNS + 1)))
-    return frozenset(columns)
+            found.update(range(int(low), min(int(high), limit + 1) + 1))
+    return frozenset(found)
 
 
 def _merged(data: bytes) -> tuple[Merged, ...]:

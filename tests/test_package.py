@@ -51,3 +51,8 @@ def test_a_prefixed_far_cell_among_plain_ones_is_not_missed() -> None:
     xml = PLAIN.replace(b"</sheetData>", b'<row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v>'
                                          b"</x:c></row></sheetData>")
     assert _extent(xml)[2] == "XFD1048576"
+
+
+def test_a_row_number_that_is_not_a_number_does_not_break_the_scan() -> None:
+    xml = b'<sheetData><row r="x1"><c s="0" r="B2"><v>1</v></c></row><row><c><v>2</v></c></row>'
+    assert _extent(xml)[:2] == (2, 1)
