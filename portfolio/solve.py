@@ -251,19 +251,17 @@ def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
         return pool_row[iid] * (last - project_row[pid])
 
     stages: list[SolveStats] = []
-    model.prob.setObjective(pulp.lpSum(project_row[pid] * y for pid, y in model.y.items()))
     chosen = start
-    for fixed, objective in (
-            (model.y, None),
+    for binaries, objective in (
+            (model.y, pulp.lpSum(project_row[pid] * y for pid, y in model.y.items())),
             (model.z, pulp.lpSum(weight(pid, iid) * z for (pid, iid), z in model.z.items()))):
-        if fixed and objective is not None:
+        if binaries:
             model.prob.setObjective(objective)
-        if fixed:
             stages.append(run(model.prob, options, start=chosen))
             if not stages[-1].status.has_solution:
                 return chosen, tuple(stages)
             chosen = _values(model)
-        for var in fixed.values():
+        for var in binaries.values():
             var.lowBound = var.upBound = round(chosen.get(var.name, 0.0))
             var.cat = pulp.LpContinuous
     model.prob.setObjective(model.budget_cost)
