@@ -293,9 +293,9 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
 
     max_coverage is lexicographic: stage 1 minimises weighted shortfall; stage 2 minimises
     budget cost with weighted shortfall held at stage 1's value, started from stage 1's
-    portfolio. min_cost covers all demand (hard) at minimum budget cost. Ties are then
-    broken by `break_ties` (not needed where only the objective values count, as in
-    ranking).
+    portfolio. min_cost covers all demand (hard) at minimum budget cost. Where the optimum
+    is proven exactly (gap 0), ties are then broken by `break_ties`; within a gap there is
+    no unique optimum to choose among, and ranking needs only the objective values.
     """
     model = build(pipeline, locked_out=locked_out)
     if pipeline.settings.objective == "min_cost":
@@ -303,7 +303,8 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
         only = run(model.prob, options)
         if not only.status.has_solution:
             return Solution(status=only.status, stages=(only,))
-        values, ties = break_ties(model, options, _values(model)) if tie_break else (
+        exact = tie_break and options.gap == 0 and only.status is Status.OPTIMAL
+        values, ties = break_ties(model, options, _values(model)) if exact else (
             _values(model), ())
         return _extract(model, (only,), only.status, values, tie_break=ties)
 
@@ -322,7 +323,8 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
                 "the stage 1 portfolio is reported, its cost not minimised")
         return _extract(model, (first, second), Status.FEASIBLE, start, (note,))
     both_optimal = first.status is Status.OPTIMAL and second.status is Status.OPTIMAL
-    values, ties = break_ties(model, options, _values(model)) if tie_break else (
+    exact = tie_break and options.gap == 0 and both_optimal
+    values, ties = break_ties(model, options, _values(model)) if exact else (
         _values(model), ())
     return _extract(model, (first, second),
                     Status.OPTIMAL if both_optimal else Status.FEASIBLE, values, tie_break=ties)

@@ -84,3 +84,9 @@ def test_tie_breaking_without_solution_keeps_the_optimal_portfolio(
     assert solution.status is Status.OPTIMAL
     assert solution.selected == {"A", "C"}
     assert len(solution.tie_break) == 1
+
+
+def test_ties_are_broken_only_where_the_optimum_is_exact(tmp_path: Path) -> None:
+    pipe = load(write_book(tmp_path / "in.xlsx", tiny()))
+    assert optimise(pipe, SolverOptions(gap=0)).tie_break
+    assert optimise(pipe, SolverOptions(gap=0.01)).tie_break == ()
