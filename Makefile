@@ -25,8 +25,8 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check portfolio tests
-	$(BIN)/mypy portfolio
+	$(BIN)/ruff check portfolio tests benchmarks
+	$(BIN)/mypy portfolio benchmarks
 
 # Regenerate the committed worked example from portfolio/example.py.
 example: $(VENV)/.installed

@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic pipelines of the contract's shape and their timing."""

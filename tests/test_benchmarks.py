@@ -1,0 +1,34 @@
+"""The benchmark generator makes valid pipelines of the contract's shape, the same each time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import POOLS, SECTORS, YEARS, pipeline, write
+from portfolio.solve import SolverOptions, Status, optimise
+from portfolio.validate import load
+
+
+@pytest.mark.parametrize("size", [30, 300])
+def test_generated_pipelines_are_valid_and_of_the_contract_shape(tmp_path: Path,
+                                                                 size: int) -> None:
+    pipe = load(write(tmp_path / "bench.xlsx", pipeline(size)))
+    assert len(pipe.projects) == size and len(pipe.pools) == len(POOLS) == 8
+    assert {d.sector for d in pipe.demands} == set(SECTORS)
+    assert len(pipe.demands) == 12 * len(YEARS) and sorted(pipe.budgets) == list(YEARS)
+    if size >= 300:
+        assert any(p.lock == "in" for p in pipe.projects)
+        assert any(p.requires for p in pipe.projects)
+        assert any(p.exclusive_group for p in pipe.projects)
+
+
+def test_the_generator_is_seeded() -> None:
+    assert pipeline(100, seed=3) == pipeline(100, seed=3) != pipeline(100, seed=4)
+
+
+def test_a_small_generated_pipeline_solves_to_optimality(tmp_path: Path) -> None:
+    pipe = load(write(tmp_path / "bench.xlsx", pipeline(30)))
+    solution = optimise(pipe, SolverOptions(gap=0))
+    assert solution.status is Status.OPTIMAL and solution.selected
