@@ -28,6 +28,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check portfolio tests benchmarks
 	$(BIN)/mypy portfolio benchmarks
 
+# Stage timings on synthetic pipelines of 30 to 5,000 projects (prints a Markdown table).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.run
+
 # Regenerate the committed worked example from portfolio/example.py.
 example: $(VENV)/.installed
 	$(BIN)/portfolio template inputs/example.xlsx --example --force

@@ -32,3 +32,16 @@ def test_a_small_generated_pipeline_solves_to_optimality(tmp_path: Path) -> None
     pipe = load(write(tmp_path / "bench.xlsx", pipeline(30)))
     solution = optimise(pipe, SolverOptions(gap=0))
     assert solution.status is Status.OPTIMAL and solution.selected
+
+
+def test_measure_times_every_stage_and_pure_highs(tmp_path: Path) -> None:
+    from benchmarks.measure import measure
+    from benchmarks.run import COLUMNS, row
+
+    result = measure(write(tmp_path / "bench.xlsx", pipeline(30)), ranking=True)
+    assert result["status"] == "optimal" and result["projects"] == 30
+    for stage in ("read_validate", "build", "solve", "rank", "write", "pure_highs"):
+        assert result[stage] > 0, stage
+    assert result["peak_mib"] > 10
+    cells = row(result)
+    assert len(cells) == len(COLUMNS) and cells[-1].endswith("x")
