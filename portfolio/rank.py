@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from portfolio.pipeline import Pipeline
 from portfolio.results import Figures
-from portfolio.solve import SolverOptions, Status, optimise
+from portfolio.solve import Solution, SolverOptions, Status, optimise
 
 NOISE = 1e-6
 
@@ -42,11 +42,26 @@ def _clean(value: float, scale: float) -> float:
     return 0.0 if abs(value) <= NOISE * max(1.0, abs(scale)) else value
 
 
+def _without(pipeline: Pipeline, solution: Solution, pid: str) -> Solution:
+    """The base portfolio less `pid` and every project that needs it: a start for its regret."""
+    dropped = {pid}
+    while True:
+        more = {p for p in solution.selected - dropped
+                if dropped & set(pipeline.project_by_id[p].requires)}
+        if not more:
+            break
+        dropped |= more
+    selected = solution.selected - dropped
+    return Solution(status=solution.status, selected=selected,
+                    face={k: v for k, v in solution.face.items() if k[0] in selected})
+
+
 def regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) -> Regret:
     """Re-optimise with `pid` locked out and compare with the base portfolio."""
     if pipeline.project_by_id[pid].lock == "in":
         return Regret(pid, None, None, critical=True, note="locked in")
-    without = optimise(pipeline, options, locked_out=frozenset({pid}), tie_break=False)
+    without = optimise(pipeline, options, locked_out=frozenset({pid}), tie_break=False,
+                       hint=_without(pipeline, base.solution, pid))
     if without.status is Status.INFEASIBLE:
         return Regret(pid, None, None, critical=True, note="no feasible portfolio without it")
     if not without.status.has_solution:

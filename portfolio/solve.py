@@ -287,8 +287,26 @@ def _optimal_face(model: Model, tolerance: float = 1e-9) -> None:
             constraint.sense = pulp.LpConstraintEQ
 
 
+def start_values(model: Model, selected: frozenset[str],
+                 face: dict[tuple[str, str], float]) -> dict[str, float]:
+    """Variable values of a known portfolio, to hand the solver as its first incumbent."""
+    pipe = model.pipeline
+    values = {y.name: 1.0 if pid in selected else 0.0 for pid, y in model.y.items()}
+    for key, x in model.x.items():
+        values[x.name] = face.get(key, 0.0) if key[0] in selected else 0.0
+    for key, z in model.z.items():
+        values[z.name] = 1.0 if values[model.x[key].name] > VALUE_TOLERANCE else 0.0
+    for row, var in model.shortfall.items():
+        demand = pipe.demands[row]
+        supply = sum(pipe.supply_contribution(pipe.project_by_id[pid], demand)
+                     for pid in selected)
+        values[var.name] = max(0.0, demand.demand_t - supply)
+    return values
+
+
 def optimise(pipeline: Pipeline, options: SolverOptions,
-             locked_out: frozenset[str] = frozenset(), *, tie_break: bool = True) -> Solution:
+             locked_out: frozenset[str] = frozenset(), *, tie_break: bool = True,
+             hint: Solution | None = None) -> Solution:
     """Solve the contract's objective exactly as specified.
 
     max_coverage is lexicographic: stage 1 minimises weighted shortfall; stage 2 minimises
@@ -296,11 +314,13 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
     portfolio. min_cost covers all demand (hard) at minimum budget cost. Where the optimum
     is proven exactly (gap 0), ties are then broken by `break_ties`; within a gap there is
     no unique optimum to choose among, and ranking needs only the objective values.
+    `hint` is a portfolio handed to the first solve as a start (ignored if infeasible).
     """
     model = build(pipeline, locked_out=locked_out)
+    first_start = start_values(model, hint.selected, hint.face) if hint else None
     if pipeline.settings.objective == "min_cost":
         model.prob.setObjective(model.budget_cost)
-        only = run(model.prob, options)
+        only = run(model.prob, options, start=first_start)
         if not only.status.has_solution:
             return Solution(status=only.status, stages=(only,))
         exact = tie_break and options.gap == 0 and only.status is Status.OPTIMAL
@@ -309,7 +329,7 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
         return _extract(model, (only,), only.status, values, tie_break=ties)
 
     model.prob.setObjective(model.weighted_shortfall)
-    first = run(model.prob, options)
+    first = run(model.prob, options, start=first_start)
     if not first.status.has_solution:
         return Solution(status=first.status, stages=(first,))
     start = _values(model)
