@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -79,3 +80,7 @@ class Pipeline:
             return 0.0
         key = demand_key(demand.sector, demand.material)
         return self.volumes.get(project.project_id, {}).get(key, 0.0)
+
+    def supply(self, selected: Iterable[str], demand: Demand) -> float:
+        """Tonnes a selection of projects delivers to one Demand row."""
+        return sum(self.supply_contribution(self.project_by_id[pid], demand) for pid in selected)

@@ -77,11 +77,8 @@ class Figures:
     @cached_property
     def coverage(self) -> list[CoverageRow]:
         """One row per Demand row, in input order."""
-        chosen = [self.pipeline.project_by_id[p] for p in self.selected]
-        return [
-            CoverageRow(d, sum(self.pipeline.supply_contribution(p, d) for p in chosen))
-            for d in self.pipeline.demands
-        ]
+        return [CoverageRow(d, self.pipeline.supply(self.selected, d))
+                for d in self.pipeline.demands]
 
     @property
     def weighted_shortfall(self) -> float:

@@ -213,12 +213,8 @@ def _extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
 
 def exact_weighted_shortfall(pipeline: Pipeline, selected: frozenset[str]) -> float:
     """sum_d weight_d * max(0, demand_d - supply_d) for a selection, without the solver."""
-    total = 0.0
-    for demand in pipeline.demands:
-        supply = sum(pipeline.supply_contribution(pipeline.project_by_id[pid], demand)
-                     for pid in selected)
-        total += demand.weight * max(0.0, demand.demand_t - supply)
-    return total
+    return sum(d.weight * max(0.0, d.demand_t - pipeline.supply(selected, d))
+               for d in pipeline.demands)
 
 
 def _hold(model: Model, expression: pulp.LpAffineExpression, value: float, name: str,
@@ -298,9 +294,7 @@ def start_values(model: Model, selected: frozenset[str],
         values[z.name] = 1.0 if values[model.x[key].name] > VALUE_TOLERANCE else 0.0
     for row, var in model.shortfall.items():
         demand = pipe.demands[row]
-        supply = sum(pipe.supply_contribution(pipe.project_by_id[pid], demand)
-                     for pid in selected)
-        values[var.name] = max(0.0, demand.demand_t - supply)
+        values[var.name] = max(0.0, demand.demand_t - pipe.supply(selected, demand))
     return values
 
 
@@ -323,10 +317,7 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
         only = run(model.prob, options, start=first_start)
         if not only.status.has_solution:
             return Solution(status=only.status, stages=(only,))
-        exact = tie_break and options.gap == 0 and only.status is Status.OPTIMAL
-        values, ties = break_ties(model, options, _values(model)) if exact else (
-            _values(model), ())
-        return _extract(model, (only,), only.status, values, tie_break=ties)
+        return _settle(model, options, (only,), only.status, tie_break)
 
     model.prob.setObjective(model.weighted_shortfall)
     first = run(model.prob, options, start=first_start)
@@ -343,8 +334,15 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
                 "the stage 1 portfolio is reported, its cost not minimised")
         return _extract(model, (first, second), Status.FEASIBLE, start, (note,))
     both_optimal = first.status is Status.OPTIMAL and second.status is Status.OPTIMAL
-    exact = tie_break and options.gap == 0 and both_optimal
-    values, ties = break_ties(model, options, _values(model)) if exact else (
-        _values(model), ())
-    return _extract(model, (first, second),
-                    Status.OPTIMAL if both_optimal else Status.FEASIBLE, values, tie_break=ties)
+    return _settle(model, options, (first, second),
+                   Status.OPTIMAL if both_optimal else Status.FEASIBLE, tie_break)
+
+
+def _settle(model: Model, options: SolverOptions, stats: tuple[SolveStats, ...],
+            status: Status, tie_break: bool) -> Solution:
+    """The solved portfolio, its ties broken where the optimum is proven exactly (gap 0)."""
+    values = _values(model)
+    ties: tuple[SolveStats, ...] = ()
+    if tie_break and options.gap == 0 and status is Status.OPTIMAL:
+        values, ties = break_ties(model, options, values)
+    return _extract(model, stats, status, values, tie_break=ties)
