@@ -64,9 +64,8 @@ class Workbook:
             sheet = self._book.get_sheet_by_name(name)
             rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error types for damaged XML
-            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise InvalidWorkbook([Issue(str(self.path), (
-                f"not a readable workbook: its sheet '{name}' is damaged ({reason})"))]) from None
+            raise _refused(self.path, f"not a readable workbook: its sheet '{name}' is "
+                                      f"damaged ({_first_line(exc)})") from None
         return rows
 
     def table(
@@ -85,7 +84,7 @@ class Workbook:
         try:
             scan = self._package.scan(actual)
         except Refused as exc:
-            raise InvalidWorkbook([Issue(str(self.path), str(exc))]) from None
+            raise _refused(self.path, str(exc)) from None
         if scan.oversized:
             issues.append(Issue(f"{actual}!{scan.farthest}", (
                 f"the sheet has content as far as this cell, beyond the {MAX_ROWS:,} rows and "
@@ -162,10 +161,9 @@ def _map_header(
 
 def _open(path: Path) -> tuple[Package, Any]:
     """Open a workbook, its package checked first; refuse it with the reason in plain words."""
-    where = str(path)
 
     def refuse(message: str) -> InvalidWorkbook:
-        return InvalidWorkbook([Issue(where, message)])
+        return _refused(path, message)
 
     if not path.exists():
         raise refuse("file not found")
@@ -191,7 +189,17 @@ def _open(path: Path) -> tuple[Package, Any]:
         return package, CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for damaged files
         package.close()
-        raise refuse(f"not a readable workbook: {str(exc).splitlines()[0][:200]}") from None
+        raise refuse(f"not a readable workbook: {_first_line(exc)}") from None
+
+
+def _refused(path: Path, message: str) -> InvalidWorkbook:
+    """The whole file refused: one problem, located at the file rather than a cell."""
+    return InvalidWorkbook([Issue(str(path), message)])
+
+
+def _first_line(exc: Exception) -> str:
+    """A reader error in one line (calamine's messages can run to several)."""
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 def _ole2_reason(path: Path) -> str:
