@@ -19,6 +19,7 @@ from typing import Any
 import pulp
 
 from portfolio import solve as solve_module
+from portfolio import sweep
 from portfolio.build import build
 from portfolio.explain import rejection_reasons
 from portfolio.rank import rank
@@ -80,7 +81,8 @@ def measure(path: Path, ranking: bool) -> dict[str, Any]:
     out["rank"] = None
     if ranking and solution.status.has_solution:
         began = time.perf_counter()
-        regrets = rank(pipeline, figures, options)
+        with sweep.executor(tasks=len(figures.selected)) as pool:
+            regrets = rank(pipeline, figures, options, pool=pool)
         out["rank"] = time.perf_counter() - began
         report = Report(pipeline=pipeline, solution=solution, options=options,
                         input_path=path, regrets=regrets, reasons=rejection_reasons(figures))

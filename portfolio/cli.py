@@ -39,6 +39,19 @@ def _solver_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Seconds per solve (default: time_limit_s from Settings).")(func)
 
 
+def _sweep_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--rank, --workers and --scheduler: what to sweep and where the solves run."""
+    func = click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                        help="Run re-solves on this Dask scheduler instead of local cores "
+                             "(needs portfolio[dask]).")(func)
+    func = click.option("--workers", type=click.IntRange(1), default=None,
+                        help="Local worker processes for re-solves (default: one per core).")(func)
+    return click.option("--rank", "ranking", type=click.Choice(["regret", "none"],
+                                                                case_sensitive=False),
+                        default="regret", show_default=True,
+                        help="Rank selected projects by regret (one re-solve each), or not.")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="portfolio")
 def cli() -> None:
@@ -80,9 +93,11 @@ def validate(path: Path) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Results workbook (default: outputs/<input stem>-portfolio.xlsx).")
 @_solver_options
+@_sweep_options
 def solve(path: Path, output: Path | None, time_limit: float | None, gap: float | None,
-          solver: str) -> None:
+          solver: str, ranking: str, workers: int | None, scheduler: str | None) -> None:
     """Choose projects and their financing; write the ranked results workbook."""
+    from portfolio import sweep
     from portfolio.diagnose import diagnose
     from portfolio.explain import rejection_reasons
     from portfolio.rank import rank
@@ -121,12 +136,17 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
               lines, target)
 
     figures = Figures(pipeline, solution)
-    began = time.perf_counter()
-    with click.progressbar(length=len(figures.selected), label="ranking by regret",
-                           file=sys.stderr) as bar:
-        regrets = rank(pipeline, figures, options, progress=lambda _: bar.update(1))
+    regrets, seconds = [], 0.0
+    if ranking.lower() == "regret" and figures.selected:
+        began = time.perf_counter()
+        with (sweep.executor(scheduler, workers, tasks=len(figures.selected)) as pool,
+              click.progressbar(length=len(figures.selected), label="ranking by regret",
+                                file=sys.stderr) as bar):
+            regrets = rank(pipeline, figures, options, pool=pool,
+                           progress=lambda: bar.update(1))
+        seconds = time.perf_counter() - began
     ranked = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
-                     rank_seconds=time.perf_counter() - began)
+                     rank_seconds=seconds, ranking=ranking.lower())
     write_report(ranked, target)
     click.echo(f"{solution.status.value}: {len(figures.selected)} of {len(pipeline.projects)} "
                f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}, "

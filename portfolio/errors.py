@@ -70,6 +70,12 @@ class SolverFailure(PortfolioError):
     exit_code = ExitCode.FAILURE
 
 
+class SchedulerUnavailable(PortfolioError):
+    """The Dask scheduler given with --scheduler cannot be reached."""
+
+    exit_code = ExitCode.FAILURE
+
+
 def _reading_order(issue: Issue) -> tuple[int, int, str]:
     """Sort a sheet's issues by row, then column, as a person reads them."""
     row, column = position(issue.where.partition("!")[2]) or (0, 0)

@@ -4,14 +4,22 @@ regret_shortfall = weighted shortfall without p - with p; regret_cost_musd likew
 budget cost (signed). A project whose lock-out leaves no feasible portfolio is `critical`.
 Rank 1 is the largest regret_shortfall, then the larger regret_cost_musd, then project_id;
 critical projects rank before all others (among themselves by project_id).
+
+The re-solves are independent, so they run as one sweep (`portfolio.sweep`). With HiGHS
+each worker builds the model once and re-solves it in place (`portfolio.resolve`); with
+CBC each re-solve builds and solves the model afresh (`plain_regret`, the definition).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 
+from portfolio import sweep
 from portfolio.pipeline import Pipeline
+from portfolio.resolve import LockOut, without_dependants
 from portfolio.results import Figures
 from portfolio.solve import Solution, SolverOptions, Status, optimise
 
@@ -42,26 +50,8 @@ def _clean(value: float, scale: float) -> float:
     return 0.0 if abs(value) <= NOISE * max(1.0, abs(scale)) else value
 
 
-def _without(pipeline: Pipeline, solution: Solution, pid: str) -> Solution:
-    """The base portfolio less `pid` and every project that needs it: a start for its regret."""
-    dropped = {pid}
-    while True:
-        more = {p for p in solution.selected - dropped
-                if dropped & set(pipeline.project_by_id[p].requires)}
-        if not more:
-            break
-        dropped |= more
-    selected = solution.selected - dropped
-    return Solution(status=solution.status, selected=selected,
-                    face={k: v for k, v in solution.face.items() if k[0] in selected})
-
-
-def regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) -> Regret:
-    """Re-optimise with `pid` locked out and compare with the base portfolio."""
-    if pipeline.project_by_id[pid].lock == "in":
-        return Regret(pid, None, None, critical=True, note="locked in")
-    without = optimise(pipeline, options, locked_out=frozenset({pid}), tie_break=False,
-                       hint=_without(pipeline, base.solution, pid))
+def compare(pipeline: Pipeline, base: Figures, pid: str, without: Solution) -> Regret:
+    """The regret of `pid` from the optimum found with it locked out."""
     if without.status is Status.INFEASIBLE:
         return Regret(pid, None, None, critical=True, note="no feasible portfolio without it")
     if not without.status.has_solution:
@@ -74,12 +64,61 @@ def regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) 
     )
 
 
-def rank(pipeline: Pipeline, base: Figures, options: SolverOptions,
-         progress: Callable[[str], None] | None = None) -> list[Regret]:
-    """Regret of every selected project, in rank order (rank 1 first)."""
-    regrets = []
-    for pid in base.selected:
-        regrets.append(regret(pipeline, base, pid, options))
+def plain_regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) -> Regret:
+    """The definition: build the model with `pid` locked out and optimise it afresh."""
+    if pipeline.project_by_id[pid].lock == "in":
+        return Regret(pid, None, None, critical=True, note="locked in")
+    without = optimise(pipeline, options, locked_out=frozenset({pid}), tie_break=False,
+                       hint=without_dependants(pipeline, base.solution, pid))
+    return compare(pipeline, base, pid, without)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs to compute regrets; sent with every task, built on once."""
+
+    pipeline: Pipeline
+    base: Solution
+    options: SolverOptions
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __call__(self, pid: str) -> Regret:
+        base = Figures(self.pipeline, self.base)
+        if self.options.solver != "highs":
+            return plain_regret(self.pipeline, base, pid, self.options)
+        return compare(self.pipeline, base, pid, _lock_out(self).without(pid))
+
+
+_BUILT: dict[str, LockOut] = {}
+
+
+def _lock_out(job: _Job) -> LockOut:
+    """The re-solver of this process for the job, built on its first task (one job kept)."""
+    if job.key not in _BUILT:
+        _BUILT.clear()
+        first = job.base.stages[0] if job.base.stages else None
+        bound = first.bound if first and job.pipeline.settings.objective != "min_cost" else None
+        _BUILT[job.key] = LockOut(job.pipeline, job.options, job.base, bound)
+    return _BUILT[job.key]
+
+
+def rank(pipeline: Pipeline, base: Figures, options: SolverOptions, *,
+         pool: Executor | None = None, progress: Callable[[], object] | None = None,
+         ) -> list[Regret]:
+    """Regret of every selected project, in rank order (rank 1 first).
+
+    Locked-in projects are critical without a solve. The others are re-optimised on
+    `pool` (None: in this process), each worker building the model once.
+    """
+    locked = [Regret(pid, None, None, critical=True, note="locked in") for pid in base.selected
+              if pipeline.project_by_id[pid].lock == "in"]
+    for _ in locked:
         if progress:
-            progress(pid)
-    return sorted(regrets, key=Regret.sort_key)
+            progress()
+    others = [pid for pid in base.selected if pipeline.project_by_id[pid].lock != "in"]
+    job = _Job(pipeline, base.solution, options)
+    try:
+        regrets = sweep.run(pool, job, others, progress)
+    finally:
+        _BUILT.pop(job.key, None)
+    return sorted([*locked, *regrets], key=Regret.sort_key)

@@ -197,7 +197,7 @@ def _values(model: Model) -> dict[str, float]:
     return {v.name: (v.varValue or 0.0) for v in model.prob.variables()}
 
 
-def _extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
+def extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
              values: dict[str, float], notes: tuple[str, ...] = (),
              tie_break: tuple[SolveStats, ...] = ()) -> Solution:
     """Read selection and face values, snapping solver noise (1e-9) to exact values."""
@@ -324,7 +324,7 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
     if not first.status.has_solution:
         return Solution(status=first.status, stages=(first,))
     start = _values(model)
-    stage1 = _extract(model, (first,), first.status, start)
+    stage1 = extract(model, (first,), first.status, start)
     _hold(model, model.weighted_shortfall, exact_weighted_shortfall(pipeline, stage1.selected),
           "shortfall")
     model.prob.setObjective(model.budget_cost)
@@ -332,7 +332,7 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
     if not second.status.has_solution:
         note = ("stage 2 (minimise budget cost) found no portfolio within the time limit; "
                 "the stage 1 portfolio is reported, its cost not minimised")
-        return _extract(model, (first, second), Status.FEASIBLE, start, (note,))
+        return extract(model, (first, second), Status.FEASIBLE, start, (note,))
     both_optimal = first.status is Status.OPTIMAL and second.status is Status.OPTIMAL
     return _settle(model, options, (first, second),
                    Status.OPTIMAL if both_optimal else Status.FEASIBLE, tie_break)
@@ -345,4 +345,4 @@ def _settle(model: Model, options: SolverOptions, stats: tuple[SolveStats, ...],
     ties: tuple[SolveStats, ...] = ()
     if tie_break and options.gap == 0 and status is Status.OPTIMAL:
         values, ties = break_ties(model, options, values)
-    return _extract(model, stats, status, values, tie_break=ties)
+    return extract(model, stats, status, values, tie_break=ties)

@@ -37,6 +37,7 @@ class Report:
     reasons: dict[str, str] = field(default_factory=dict)
     diagnosis: Sequence[str] = ()
     rank_seconds: float = 0.0
+    ranking: str = "regret"
 
     @cached_property
     def figures(self) -> Figures:
@@ -115,6 +116,8 @@ def _summary(report: Report) -> list[list[Any]]:
          total_demand > 0 else None, "tonnes covered / tonnes demanded, all rows"],
         ["public_finance_musd", sum(sol.face.values()) if solved else None,
          "face value of all grants, loans, guarantees and offtakes committed"],
+        ["ranking", report.ranking, "regret: every selected project re-optimised without it; "
+         "none: not ranked (--rank none), Selection in input order"],
         ["rank_seconds", report.rank_seconds, "time spent re-optimising for the regret ranking"],
         ["time_limit_s", opts.time_limit, "solver time limit per solve"],
         ["portfolio_version", __version__, ""],

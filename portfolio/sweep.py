@@ -1,0 +1,96 @@
+"""Sweeps of independent solves (ranking; later frontiers and scenarios) on one Executor.
+
+By default the work goes to a local process pool with one worker per core; with
+`--scheduler tcp://HOST:PORT` it goes to a Dask distributed cluster through the client's
+`concurrent.futures` executor, so nothing else changes when a sweep outgrows one machine.
+A sweep with a single item, or a machine with a single core, runs in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from portfolio.errors import SchedulerUnavailable, UsageError
+
+T = TypeVar("T")
+R = TypeVar("R")
+DASK_HINT = "install the Dask extra: pip install 'portfolio[dask]'"
+
+
+def cores() -> int:
+    """Cores this process may run on (the affinity mask where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def executor(scheduler: str | None = None, workers: int | None = None,
+             tasks: int | None = None) -> Iterator[Executor | None]:
+    """The executor for a sweep: Dask if a scheduler is given, else a local process pool.
+
+    Yields None (run in this process) where a pool cannot help: one worker or one task.
+    Pool workers are started with `spawn`, so none inherits the solver's threads.
+    """
+    if scheduler:
+        with _dask(scheduler) as dask:
+            yield dask
+        return
+    count = workers or cores()
+    if tasks is not None:
+        count = min(count, tasks)
+    if count <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask(scheduler: str) -> Iterator[Executor]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError(f"--scheduler needs Dask distributed; {DASK_HINT}") from None
+    try:
+        client = Client(scheduler, timeout="5s", set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerUnavailable(f"cannot reach the Dask scheduler at {scheduler}: "
+                                   f"{str(exc).splitlines()[0] if str(exc) else exc}") from None
+    try:
+        yield client.get_executor()  # type: ignore[no-untyped-call]
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+
+
+def run(pool: Executor | None, function: Callable[[T], R], items: Sequence[T],
+        progress: Callable[[], Any] | None = None) -> list[R]:
+    """function(item) for every item, in item order; `progress` is called as each ends."""
+    if pool is None:
+        out = []
+        for item in items:
+            out.append(function(item))
+            if progress:
+                progress()
+        return out
+    futures: dict[Future[R], int] = {pool.submit(function, item): n
+                                     for n, item in enumerate(items)}
+    results: dict[int, R] = {}
+    try:
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if progress:
+                progress()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return [results[n] for n in range(len(items))]

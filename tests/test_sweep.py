@@ -1,0 +1,177 @@
+"""Fast regret (build once, bounds, shared starts, process pool, Dask) against the definition."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from benchmarks.generate import pipeline as synthetic
+from portfolio import sweep
+from portfolio.errors import UsageError
+from portfolio.pipeline import Pipeline
+from portfolio.rank import Regret, compare, plain_regret, rank
+from portfolio.resolve import LockOut
+from portfolio.results import Figures
+from portfolio.solve import SolverOptions, optimise
+from portfolio.validate import load
+from tests.helpers import cli, settings, tiny, variant, write_book
+from tests.test_bruteforce import generate
+
+EXACT = SolverOptions(gap=0)
+
+
+def solved(tmp_path: Path, data: dict[str, Any], name: str = "in.xlsx") -> tuple[Pipeline,
+                                                                               Figures]:
+    pipe = load(write_book(tmp_path / name, data))
+    return pipe, Figures(pipe, optimise(pipe, EXACT))
+
+
+def same(fast: Regret, plain: Regret) -> bool:
+    if fast.critical or plain.critical:
+        return fast.critical == plain.critical
+    assert fast.shortfall is not None and plain.shortfall is not None
+    assert fast.cost is not None and plain.cost is not None
+    return (fast.shortfall == pytest.approx(plain.shortfall, rel=1e-7, abs=1e-6)
+            and fast.cost == pytest.approx(plain.cost, rel=1e-7, abs=1e-6))
+
+
+def assert_equals_definition(pipe: Pipeline, base: Figures, options: SolverOptions) -> None:
+    fast = {r.project_id: r for r in rank(pipe, base, options)}
+    assert set(fast) == set(base.selected)
+    for pid in base.selected:
+        plain = plain_regret(pipe, base, pid, options)
+        assert same(fast[pid], plain), (pid, fast[pid], plain)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fast_regret_equals_the_plain_definition_on_small_pipelines(tmp_path: Path,
+                                                                    seed: int) -> None:
+    pipe, base = solved(tmp_path, generate(seed))
+    if not base.solution.status.has_solution:
+        pytest.skip("no feasible portfolio to rank")
+    assert_equals_definition(pipe, base, EXACT)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fast_regret_equals_the_plain_definition_on_30_synthetic_projects(
+        tmp_path: Path, seed: int) -> None:
+    data = synthetic(30, seed)
+    data["Settings"] = [row | {"value": 0} if row["setting"] == "mip_gap" else row
+                        for row in data["Settings"]]
+    pipe, base = solved(tmp_path, data)
+    assert len(base.selected) >= 5
+    assert_equals_definition(pipe, base, EXACT)
+
+
+def test_a_bound_decides_stage_one_without_a_mip(tmp_path: Path) -> None:
+    # Budget for everything: without C, A + B still cover all demand, so the LP bound (0)
+    # meets the known start and stage 1 needs no MIP; stage 2 (cost) still does.
+    pipe, base = solved(tmp_path, variant(tiny(), Settings=settings(total_budget_musd=1000)))
+    lock_out = LockOut(pipe, EXACT, base.solution, base.solution.stages[0].bound)
+    regret = compare(pipe, base, "C", lock_out.without("C"))
+    assert lock_out.counts.decided >= 1
+    assert same(regret, plain_regret(pipe, base, "C", EXACT))
+
+
+def test_an_infeasible_relaxation_makes_a_project_critical_without_a_mip(tmp_path: Path) -> None:
+    # min_cost: without A nothing covers 2027 (B delivers 80 of 150 t), already in the LP.
+    pipe, base = solved(tmp_path, variant(tiny(), Settings=settings(
+        objective="min_cost", total_budget_musd=200)))
+    lock_out = LockOut(pipe, EXACT, base.solution)
+    assert compare(pipe, base, "A", lock_out.without("A")).critical
+    assert lock_out.counts == type(lock_out.counts)(mip=0, decided=0, infeasible_lp=1)
+
+
+def test_the_process_pool_gives_the_in_process_ranking(tmp_path: Path) -> None:
+    pipe, base = solved(tmp_path, synthetic(30, 3) | {"Settings": [
+        row | {"value": 0} if row["setting"] == "mip_gap" else row
+        for row in synthetic(30, 3)["Settings"]]})
+    calls: list[int] = []
+    with sweep.executor(workers=2, tasks=len(base.selected)) as pool:
+        assert pool is not None
+        pooled = rank(pipe, base, EXACT, pool=pool, progress=lambda: calls.append(1))
+    alone = rank(pipe, base, EXACT)
+    assert len(calls) == len(base.selected)
+    assert [r.project_id for r in pooled] == [r.project_id for r in alone]
+    assert all(same(a, b) for a, b in zip(pooled, alone, strict=True))
+
+
+def test_sweep_keeps_item_order_and_runs_alone_where_a_pool_cannot_help() -> None:
+    with sweep.executor(workers=1) as pool:
+        assert pool is None
+        assert sweep.run(pool, abs, [-3, 2, -1]) == [3, 2, 1]
+    with sweep.executor(workers=4, tasks=1) as pool:
+        assert pool is None
+    with sweep.executor(workers=2) as pool:
+        assert sweep.run(pool, abs, list(range(-20, 0))) == list(range(20, 0, -1))
+
+
+def _ranks(path: Path) -> list[tuple[Any, ...]]:
+    sheet = openpyxl.load_workbook(path, read_only=True)["Selection"]
+    return [row[:2] + row[9:11] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = synthetic(30, 4)
+    data["Settings"] = [row | {"value": 0} if row["setting"] == "mip_gap" else row
+                        for row in data["Settings"]]
+    return write_book(tmp_path_factory.mktemp("sweep") / "in.xlsx", data)
+
+
+def test_ranking_on_a_local_dask_cluster_matches_the_local_pool(workbook: Path,
+                                                                tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    local = cli("solve", workbook, "-o", tmp_path / "local.xlsx")
+    assert local.code == 0, local.stderr
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = cli("solve", workbook, "-o", tmp_path / "dask.xlsx",
+                     "--scheduler", cluster.scheduler_address)
+        assert remote.code == 0, remote.stderr
+    assert _ranks(tmp_path / "dask.xlsx") == _ranks(tmp_path / "local.xlsx")
+    assert len(_ranks(tmp_path / "local.xlsx")) >= 8
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_1(workbook: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = cli("solve", workbook, "-o", tmp_path / "out.xlsx",
+              "--scheduler", f"tcp://127.0.0.1:{port}")
+    assert run.code == 1
+    lines = [line for line in run.stderr.splitlines() if line.startswith("portfolio:")]
+    assert lines and lines[0].startswith(
+        f"portfolio: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
+    assert "Traceback" not in run.stderr
+
+
+def test_rank_none_writes_an_unranked_selection(workbook: Path, tmp_path: Path) -> None:
+    run = cli("solve", workbook, "-o", tmp_path / "out.xlsx", "--rank", "none")
+    assert run.code == 0, run.stderr
+    rows = _ranks(tmp_path / "out.xlsx")
+    assert rows and all(r[0] is None and r[2] is None and r[3] is None for r in rows)
+    summary = dict(openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)["Summary"]
+                   .iter_rows(min_row=2, max_col=2, values_only=True))
+    assert summary["ranking"] == "none" and summary["rank_seconds"] == 0
+
+
+def test_missing_dask_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real = builtins.__import__
+
+    def no_dask(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "distributed":
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(UsageError, match=r"pip install 'portfolio\[dask\]'"), \
+            sweep.executor("tcp://127.0.0.1:1"):
+        pass
