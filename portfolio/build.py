@@ -75,18 +75,30 @@ class Model:
                 yield pool, var
 
     def supply(self, row: int) -> pulp.LpAffineExpression:
-        """Tonnes delivered to Demand row `row` by the selected projects online that year."""
+        """Tonnes delivered to Demand row `row` by the selected projects online that year.
+
+        Each volume counts at most the row's demand: s_d + sum_p min(v_pd, D_d) * y_p >= D_d
+        has the same integer solutions (one such project covers the row alone) and a
+        tighter LP relaxation (docs/benchmarks.md).
+        """
         demand = self.pipeline.demands[row]
         return pulp.lpSum(
-            volume * self.y[p.project_id]
+            min(volume, demand.demand_t) * self.y[p.project_id]
             for p in self.pipeline.projects
             if (volume := self.pipeline.supply_contribution(p, demand)) > 0
         )
 
 
 def pair_upper_bound(pipeline: Pipeline, project: Project, pool: Pool) -> float:
-    """Largest face value pool i can put into project p: min(share cap, pool capacity)."""
-    return min(pool.max_share_of_capex * project.capex_musd, pool.capacity_musd)
+    """Largest face value pool i can put into project p.
+
+    min(share cap, pool capacity, gap_p / gap_credit_i): the last term holds in every
+    feasible portfolio (the credited face values sum to the gap and none is negative), and
+    it tightens the LP relaxation wherever a project's gap is smaller than a pool's share
+    cap, through x_pi <= ub_pi * y_p and x_pi <= ub_pi * z_pi (docs/benchmarks.md).
+    """
+    return min(pool.max_share_of_capex * project.capex_musd, pool.capacity_musd,
+               max(0.0, pipeline.gap(project)) / pool.gap_credit)
 
 
 def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),

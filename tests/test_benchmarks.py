@@ -45,3 +45,17 @@ def test_measure_times_every_stage_and_pure_highs(tmp_path: Path) -> None:
     assert result["peak_mib"] > 10
     cells = row(result)
     assert len(cells) == len(COLUMNS) and cells[-1].endswith("x")
+
+
+def test_relaxation_study_bounds_the_optimum_and_tightening_never_weakens(tmp_path: Path) -> None:
+    from benchmarks.relaxation import VARIANTS, study
+
+    path = write(tmp_path / "bench.xlsx", pipeline(60, seed=2))
+    results = {name: study(path, variant) for name, variant in VARIANTS.items()}
+    for name, r in results.items():
+        for stage in (1, 2):
+            assert r[f"lp{stage}"] <= r[f"mip{stage}"] * (1 + 1e-9) + 1e-6, name
+    assert results["as built"]["lp1"] >= results["before"]["lp1"] - 1e-6
+    assert results["no redundant share rows"]["rows"] < results["as built"]["rows"]
+    assert results["no redundant share rows"]["lp1"] == pytest.approx(
+        results["as built"]["lp1"], rel=1e-9)
