@@ -97,6 +97,7 @@ class LockOut:
         self.base = base if base is not None and base.status.has_solution else None
         self.base_bound = base_bound
         self.known: list[Known] = []
+        self._reduced_for: tuple[str, Known | None] = ("", None)
         self.counts = Counts()
         if self.base is not None:
             self.remember(self.base)
@@ -111,10 +112,13 @@ class LockOut:
         """Keep a feasible portfolio as a start for the re-solves it is feasible for."""
         if any(k.selected == solution.selected for k in self.known):
             return
+        self.known.append(self._known(solution))
+
+    def _known(self, solution: Solution) -> Known:
         values = self._values(solution)
-        self.known.append(Known(solution.selected, values,
-                                exact_weighted_shortfall(self.pipeline, solution.selected),
-                                float(self.budget_cost @ values)))
+        return Known(solution.selected, values,
+                     exact_weighted_shortfall(self.pipeline, solution.selected),
+                     float(self.budget_cost @ values))
 
     def _reduced(self, pid: str) -> Known | None:
         """The base portfolio less `pid` and its dependants, where that is still feasible.
@@ -124,14 +128,18 @@ class LockOut:
         """
         if self.base is None or self.min_cost:
             return None
-        reduced = without_dependants(self.pipeline, self.base, pid)
-        dropped = self.base.selected - reduced.selected
+        if self._reduced_for[0] == pid:
+            return self._reduced_for[1]
+        known = self._reduce(self.base, pid)
+        self._reduced_for = (pid, known)
+        return known
+
+    def _reduce(self, base: Solution, pid: str) -> Known | None:
+        reduced = without_dependants(self.pipeline, base, pid)
+        dropped = base.selected - reduced.selected
         if any(self.pipeline.project_by_id[p].lock == "in" for p in dropped):
             return None
-        values = self._values(reduced)
-        return Known(reduced.selected, values,
-                     exact_weighted_shortfall(self.pipeline, reduced.selected),
-                     float(self.budget_cost @ values))
+        return self._known(reduced)
 
     def _best_known(self, pid: str, shortfall_at_most: float | None = None) -> Known | None:
         """The best kept portfolio without `pid` (cheapest if the shortfall is capped)."""

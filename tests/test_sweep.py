@@ -30,6 +30,12 @@ def solved(tmp_path: Path, data: dict[str, Any], name: str = "in.xlsx") -> tuple
     return pipe, Figures(pipe, optimise(pipe, EXACT))
 
 
+def exact(data: dict[str, Any]) -> dict[str, Any]:
+    """A synthetic pipeline solved to gap 0, so every optimum value is unique."""
+    return data | {"Settings": [row | {"value": 0} if row["setting"] == "mip_gap" else row
+                                for row in data["Settings"]]}
+
+
 def same(fast: Regret, plain: Regret) -> bool:
     if fast.critical or plain.critical:
         return fast.critical == plain.critical
@@ -59,10 +65,7 @@ def test_fast_regret_equals_the_plain_definition_on_small_pipelines(tmp_path: Pa
 @pytest.mark.parametrize("seed", [1, 2])
 def test_fast_regret_equals_the_plain_definition_on_30_synthetic_projects(
         tmp_path: Path, seed: int) -> None:
-    data = synthetic(30, seed)
-    data["Settings"] = [row | {"value": 0} if row["setting"] == "mip_gap" else row
-                        for row in data["Settings"]]
-    pipe, base = solved(tmp_path, data)
+    pipe, base = solved(tmp_path, exact(synthetic(30, seed)))
     assert len(base.selected) >= 5
     assert_equals_definition(pipe, base, EXACT)
 
@@ -87,9 +90,7 @@ def test_an_infeasible_relaxation_makes_a_project_critical_without_a_mip(tmp_pat
 
 
 def test_the_process_pool_gives_the_in_process_ranking(tmp_path: Path) -> None:
-    pipe, base = solved(tmp_path, synthetic(30, 3) | {"Settings": [
-        row | {"value": 0} if row["setting"] == "mip_gap" else row
-        for row in synthetic(30, 3)["Settings"]]})
+    pipe, base = solved(tmp_path, exact(synthetic(30, 3)))
     calls: list[int] = []
     with sweep.executor(workers=2, tasks=len(base.selected)) as pool:
         assert pool is not None
@@ -117,10 +118,7 @@ def _ranks(path: Path) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = synthetic(30, 4)
-    data["Settings"] = [row | {"value": 0} if row["setting"] == "mip_gap" else row
-                        for row in data["Settings"]]
-    return write_book(tmp_path_factory.mktemp("sweep") / "in.xlsx", data)
+    return write_book(tmp_path_factory.mktemp("sweep") / "in.xlsx", exact(synthetic(30, 4)))
 
 
 def test_ranking_on_a_local_dask_cluster_matches_the_local_pool(workbook: Path,
