@@ -78,15 +78,14 @@ class _Job:
     """What a worker needs to compute regrets; sent with every task, built on once."""
 
     pipeline: Pipeline
-    base: Solution
+    base: Figures
     options: SolverOptions
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __call__(self, pid: str) -> Regret:
-        base = Figures(self.pipeline, self.base)
         if self.options.solver != "highs":
-            return plain_regret(self.pipeline, base, pid, self.options)
-        return compare(self.pipeline, base, pid, _lock_out(self).without(pid))
+            return plain_regret(self.pipeline, self.base, pid, self.options)
+        return compare(self.pipeline, self.base, pid, _lock_out(self).without(pid))
 
 
 _BUILT: dict[str, LockOut] = {}
@@ -96,9 +95,10 @@ def _lock_out(job: _Job) -> LockOut:
     """The re-solver of this process for the job, built on its first task (one job kept)."""
     if job.key not in _BUILT:
         _BUILT.clear()
-        first = job.base.stages[0] if job.base.stages else None
+        base = job.base.solution
+        first = base.stages[0] if base.stages else None
         bound = first.bound if first and job.pipeline.settings.objective != "min_cost" else None
-        _BUILT[job.key] = LockOut(job.pipeline, job.options, job.base, bound)
+        _BUILT[job.key] = LockOut(job.pipeline, job.options, base, bound)
     return _BUILT[job.key]
 
 
@@ -116,7 +116,7 @@ def rank(pipeline: Pipeline, base: Figures, options: SolverOptions, *,
         if progress:
             progress()
     others = [pid for pid in base.selected if pipeline.project_by_id[pid].lock != "in"]
-    job = _Job(pipeline, base.solution, options)
+    job = _Job(pipeline, base, options)
     try:
         regrets = sweep.run(pool, job, others, progress)
     finally:

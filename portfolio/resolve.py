@@ -12,7 +12,6 @@ offered as the start of later re-solves that it is feasible for (those it does n
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from portfolio.solve import (
     Status,
     exact_weighted_shortfall,
     extract,
+    highs_bound_and_gap,
     start_values,
 )
 
@@ -57,7 +57,7 @@ class Counts:
     infeasible_lp: int = 0
 
 
-def _status(highs: highspy.Highs, solver: str = "highs") -> Status:
+def _status(highs: highspy.Highs) -> Status:
     """Classify a HiGHS run as solve.run does for PuLP: by the solution actually held."""
     model_status = highs.getModelStatus()
     if model_status == highspy.HighsModelStatus.kOptimal:
@@ -70,7 +70,7 @@ def _status(highs: highspy.Highs, solver: str = "highs") -> Status:
                         highspy.HighsModelStatus.kSolutionLimit,
                         highspy.HighsModelStatus.kInterrupt):
         return Status.FEASIBLE if has_point else Status.NO_SOLUTION
-    raise SolverFailure(f"the {solver} solver ended with status "
+    raise SolverFailure("the highs solver ended with status "
                         f"{highs.modelStatusToString(model_status)}")
 
 
@@ -228,16 +228,14 @@ class LockOut:
             highs.setSolution(solution)
         self.counts.mip += 1
         highs.run()
-        status = _status(highs, self.options.solver)
+        status = _status(highs)
         seconds = time.perf_counter() - began
         if not status.has_solution:
             return SolveStats(status, None, None, None, seconds), None
         info = highs.getInfo()
         objective_value = float(info.objective_function_value)
-        gap = float(info.mip_gap)
-        dual = float(info.mip_dual_bound)
-        stats = SolveStats(status, objective_value, dual if math.isfinite(dual) else None,
-                           gap if math.isfinite(gap) and gap >= 0 else None, seconds)
+        dual, gap = highs_bound_and_gap(info, status, objective_value)
+        stats = SolveStats(status, objective_value, dual, gap, seconds)
         return stats, self._polish(np.array(highs.getSolution().col_value))
 
     def _polish(self, values: np.ndarray) -> np.ndarray:

@@ -161,7 +161,12 @@ def _bound_and_gap(prob: pulp.LpProblem, status: Status, objective: float | None
     """Best bound and relative gap from HiGHS's info (CBC via PuLP reports neither)."""
     if not status.has_solution or options.solver != "highs":
         return None, None
-    info = prob.solverModel.getInfo()
+    return highs_bound_and_gap(prob.solverModel.getInfo(), status, objective)
+
+
+def highs_bound_and_gap(info: Any, status: Status,
+                        objective: float | None) -> tuple[float | None, float | None]:
+    """Best bound and gap from a HiGHS info record; an optimal run without them has gap 0."""
     bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
     unknown_gap = 0.0 if status is Status.OPTIMAL else None
     return (bound if math.isfinite(bound) else objective,
