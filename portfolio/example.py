@@ -196,6 +196,18 @@ _SCHEDULE: dict[str, dict[int, float]] = {
 
 _BUDGET: dict[int, float] = {2026: 110.0, 2027: 90.0, 2028: 60.0}
 
+SCENARIOS: list[dict[str, Any]] = [
+    {"scenario": "Budget cut 20%", "change": "budget_factor", "target": "all", "value": 0.8,
+     "notes": "appropriations 20% below plan: total and every annual budget; illustrative"},
+    {"scenario": "Magnet export ban", "change": "demand_factor", "target": "magnets",
+     "value": 1.5,
+     "notes": "new Chinese export controls push allied magnet-chain demand up 50%; "
+              "illustrative"},
+    {"scenario": "Mine permitting delay", "change": "delay_months", "target": "mining",
+     "value": 24,
+     "notes": "every mine takes two more years to permit and build; illustrative"},
+]
+
 
 def _years() -> range:
     return range(2026, 2036)
@@ -232,6 +244,7 @@ def example_data() -> dict[str, list[dict[str, Any]]]:
         ],
         "Budget": [{"year": y, "budget_musd": b, "notes": ILLUSTRATIVE}
                    for y, b in _BUDGET.items()],
+        "Scenarios": SCENARIOS,
     }
 
 

@@ -180,4 +180,5 @@ NonNegative = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded
 Positive = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded(gt=0))]
 Fraction = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded(ge=0, le=1))]
 NonNegativeInt = Annotated[int, BeforeValidator(to_int), AfterValidator(bounded(ge=0))]
+PositiveInt = Annotated[int, BeforeValidator(to_int), AfterValidator(bounded(ge=1))]
 Year = Annotated[int, BeforeValidator(to_int), AfterValidator(bounded(ge=1900, le=2200))]

@@ -9,21 +9,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from portfolio.fields import (
+    FORMULA_ERRORS,
     Fraction,
     IdList,
     NonNegative,
     NonNegativeInt,
     Positive,
+    PositiveInt,
     Text,
     Year,
+    bounded,
     choice,
     choice_list,
     shown,
     to_float,
+    to_int,
     to_text,
 )
 
@@ -32,12 +44,22 @@ INSTRUMENTS = ("grant", "loan", "guarantee", "offtake")
 PRIORITY_SECTORS = ("magnets", "batteries", "catalysts", "optical")
 OBJECTIVES = ("max_coverage", "min_cost")
 LOCKS = ("in", "out")
+CHANGES = ("budget_factor", "demand_factor", "capacity_factor", "lock", "delay_months",
+           "max_lead_time_months")
+FACTOR_CHANGES = ("budget_factor", "demand_factor", "capacity_factor")
+SCENARIO_LOCKS = ("in", "out", "free")
+ALL = "all"
+TOTAL = "total"
+NO_LIMIT = "none"
+BASE_SCENARIO = "base"
+MAX_SCENARIOS = 50
 
 Stage = Annotated[str, BeforeValidator(choice(*STAGES))]
 Instrument = Annotated[str, BeforeValidator(choice(*INSTRUMENTS))]
 Lock = Annotated[str, BeforeValidator(choice(*LOCKS))]
 Objective = Annotated[str, BeforeValidator(choice(*OBJECTIVES))]
 StageList = Annotated[tuple[str, ...], BeforeValidator(choice_list(*STAGES))]
+Change = Annotated[str, BeforeValidator(choice(*CHANGES))]
 
 
 def _sector(value: Any) -> str:
@@ -105,6 +127,25 @@ class Settings(Row):
         default=60.0,
         description="Solver time limit per solve, in seconds.",
         json_schema_extra=fmt("number"),
+    )
+    frontier_steps: PositiveInt = Field(
+        default=15,
+        description="Number of budget levels on the efficient frontier, evenly spaced from 0 "
+        "up to the top level (15 steps up to 150% gives a level every 10% of the budget).",
+        json_schema_extra=fmt("int"),
+    )
+    frontier_top_pct: Positive = Field(
+        default=150.0,
+        description="Highest budget level of the efficient frontier, in % of "
+        "total_budget_musd (150 = one and a half times the budget).",
+        json_schema_extra=fmt("pct"),
+    )
+    sensitivity_step_musd: Positive = Field(
+        default=1.0,
+        description="Amount, in USD millions, by which the sensitivity analysis raises each "
+        "budget or pool capacity limit when it re-solves to measure what one more unit of "
+        "that limit is worth.",
+        json_schema_extra=fmt("usd"),
     )
 
     @model_validator(mode="after")
@@ -308,3 +349,115 @@ class SettingRow(Row):
 
     setting: Text = Field(description="Setting name.", json_schema_extra=fmt("text"))
     value: Text = Field(description="Its value.", json_schema_extra=fmt("text"))
+
+
+_VALUE_HINTS = {
+    "budget_factor": "budget_factor multiplies the budget limit (0.8 = 20% less)",
+    "demand_factor": "demand_factor multiplies demand (1.5 = 50% more)",
+    "capacity_factor": "capacity_factor multiplies pool capacity (0.5 = half)",
+    "lock": "lock takes in (must be selected), out (must not be) or free (the optimiser "
+            "decides)",
+    "delay_months": "delay_months is the number of months added to lead times",
+    "max_lead_time_months": "max_lead_time_months is the schedule limit in months, or none "
+                            "for no limit",
+}
+_scenario_lock = choice(*SCENARIO_LOCKS)
+_at_least_zero = bounded(ge=0)
+
+
+def _number_or_text(value: Any) -> float | str:
+    """A cell that may hold either: numbers (and numeric text) as floats, other text trimmed."""
+    try:
+        return to_float(value)
+    except ValueError:
+        return to_text(value)
+
+
+def _scenario_value(change: str, value: Any) -> float | str:
+    """The value of one scenario change, in the form that change needs."""
+    if change in FACTOR_CHANGES:
+        return _at_least_zero(to_float(value))
+    if change == "lock":
+        return _scenario_lock(value)
+    if change == "max_lead_time_months" and isinstance(value, str):
+        text = value.strip()
+        if text.lower() == NO_LIMIT:
+            return NO_LIMIT
+        if text not in FORMULA_ERRORS:
+            try:
+                float(text)
+            except ValueError:
+                raise ValueError(f"expected a whole number or none, found {shown(value)}"
+                                 ) from None
+    return float(_at_least_zero(to_int(value)))
+
+
+class ScenarioRow(Row):
+    """One change of a named what-if scenario (`Scenarios` sheet)."""
+
+    scenario: Text = Field(
+        description="Scenario name, e.g. Budget cut 20%. Rows with the same name (ignoring "
+        "case) make up one scenario; 'base' is reserved for the base case.",
+        json_schema_extra=fmt("text"),
+    )
+    change: Change = Field(
+        description="What the row changes: budget_factor, demand_factor or capacity_factor "
+        "multiply a budget, demand or pool capacity by value; lock sets a project's lock; "
+        "delay_months adds value months to lead times; max_lead_time_months sets the schedule "
+        "limit.",
+        json_schema_extra=fmt("choice", CHANGES),
+    )
+    target: Text | None = Field(
+        default=None,
+        description="What the change applies to. budget_factor: blank or all (total and annual "
+        "budgets), total, or a year on the Budget sheet. demand_factor: blank or all, a sector "
+        "or a material. capacity_factor: blank or all, or a pool_id. lock: a project_id. "
+        "delay_months: blank or all, a stage, or a project_id. max_lead_time_months: blank.",
+        json_schema_extra=fmt("text"),
+    )
+    value: float | str = Field(
+        description="The factor (0.8 = 20% less), in/out/free for lock, months for "
+        "delay_months, months or none for max_lead_time_months.",
+        json_schema_extra=fmt("general"),
+    )
+
+    @field_validator("scenario")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name.casefold() == BASE_SCENARIO:
+            raise ValueError(f"the name '{name}' is reserved for the base case; choose another "
+                             "name")
+        return name
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value_for_change(cls, value: Any, info: ValidationInfo) -> float | str:
+        change = info.data.get("change")
+        if change not in _VALUE_HINTS:
+            return _number_or_text(value)  # the change itself is reported as wrong
+        try:
+            return _scenario_value(change, value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; {_VALUE_HINTS[change]}") from None
+
+    @model_validator(mode="after")
+    def _target_fits_change(self) -> ScenarioRow:
+        if self.change == "lock" and self.target is None:
+            raise cross_field_error("target", "lock needs the project_id to lock; the cell is "
+                                              "blank")
+        if self.change == "max_lead_time_months" and self.target is not None:
+            raise cross_field_error(
+                "target", "max_lead_time_months applies to every project, so target must be "
+                f"blank; found {shown(self.target)}")
+        if (self.change == "budget_factor" and not self.everything
+                and self.target is not None and self.target.casefold() != TOTAL
+                and not self.target.isdigit()):
+            raise cross_field_error(
+                "target", "for budget_factor, expected blank, all, total or a year on the "
+                f"Budget sheet; found {shown(self.target)}")
+        return self
+
+    @property
+    def everything(self) -> bool:
+        """Whether the change reaches everything it can: target blank or `all`."""
+        return self.target is None or self.target.casefold() == ALL

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from portfolio.models import Demand, Offtake, Pool, Project, Settings
+from portfolio.models import Demand, Offtake, Pool, Project, ScenarioRow, Settings
 
 DemandKey = tuple[str, str]
 
@@ -15,6 +15,18 @@ DemandKey = tuple[str, str]
 def demand_key(sector: str, material: str) -> DemandKey:
     """Offtake and Demand rows match on sector and material, ignoring case and spacing."""
     return (" ".join(sector.split()).casefold(), " ".join(material.split()).casefold())
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named what-if case: the Scenarios rows sharing one name, in sheet order.
+
+    Defined here rather than in `portfolio.scenarios` so that `Pipeline` can hold scenarios
+    without an import cycle; `portfolio.scenarios` applies them.
+    """
+
+    name: str
+    changes: tuple[ScenarioRow, ...]
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,7 @@ class Pipeline:
     budgets: dict[int, float] = field(default_factory=dict)
     sha256: str = ""
     warnings: tuple[str, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
 
     @cached_property
     def project_by_id(self) -> dict[str, Project]:

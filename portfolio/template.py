@@ -29,6 +29,8 @@ SHEET_PURPOSE = {
     "Financing": "One row per funding pool (one funder, one instrument) and its rules.",
     "CapexSchedule": "Optional: when each project's budget cost is disbursed (shares sum to 1).",
     "Budget": "Optional: a cap on the budget cost disbursed in each year.",
+    "Scenarios": "Optional: named what-if cases compared with the base case, one change per "
+                 "row; rows with the same scenario name make up one scenario (at most 50).",
 }
 
 
@@ -128,7 +130,8 @@ GUIDE = (
 FORMAT_WORDS = {
     "usd": "USD millions", "tonnes": "tonnes", "share": "fraction 0-1 (0.5 = 50%)",
     "year": "calendar year, e.g. 2027", "int": "whole number", "number": "number",
-    "text": "text", "choice": "one of the listed values",
+    "text": "text", "choice": "one of the listed values", "pct": "percent (150 = 150%)",
+    "general": "number or text",
 }
 
 

@@ -1,9 +1,9 @@
 """Validate stage: raw tables into a checked `Pipeline`, every problem collected at once.
 
 Each row is validated by its pydantic model; problems across rows and sheets (duplicate
-ids, unknown references, shares that do not sum to 1, years before the plan start) are
-checked here. All problems are raised together as one `InvalidWorkbook`, each naming the
-cell to fix.
+ids, unknown references, shares that do not sum to 1, years before the plan start, scenario
+targets that name nothing) are checked here. All problems are raised together as one
+`InvalidWorkbook`, each naming the cell to fix.
 """
 
 from __future__ import annotations
@@ -18,19 +18,23 @@ from pydantic import ValidationError
 
 from portfolio.cells import cell_ref
 from portfolio.errors import InvalidWorkbook, Issue
-from portfolio.fields import shown, suggest, to_text
+from portfolio.fields import shown, suggest, to_int, to_text
 from portfolio.models import (
+    MAX_SCENARIOS,
+    STAGES,
+    TOTAL,
     BudgetRow,
     Demand,
     Offtake,
     Pool,
     Project,
     Row,
+    ScenarioRow,
     ScheduleRow,
     SettingRow,
     Settings,
 )
-from portfolio.pipeline import Pipeline, demand_key
+from portfolio.pipeline import Pipeline, Scenario, demand_key
 from portfolio.read import Table, Workbook, is_blank
 
 SHARE_TOLERANCE = 1e-6
@@ -44,6 +48,7 @@ SHEETS: dict[str, tuple[type[Row], bool]] = {
     "Financing": (Pool, True),
     "CapexSchedule": (ScheduleRow, False),
     "Budget": (BudgetRow, False),
+    "Scenarios": (ScenarioRow, False),
 }
 
 R = TypeVar("R", bound=Row)
@@ -67,6 +72,7 @@ def load(path: Path) -> Pipeline:
     pools = _rows(tables["Financing"], Pool, issues)
     schedule_rows = _rows(tables["CapexSchedule"], ScheduleRow, issues)
     budget_rows = _rows(tables["Budget"], BudgetRow, issues)
+    scenario_rows = _rows(tables["Scenarios"], ScenarioRow, issues)
 
     plan_start = settings.plan_start_year if settings else None
     _unique(tables["Projects"], ("project_id",), issues)
@@ -82,6 +88,7 @@ def load(path: Path) -> Pipeline:
         _not_before(budget_rows, "year", plan_start, issues)
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
     warnings = _demand_matching(offtakes, demands)
+    scenarios = _scenarios(scenario_rows, tables, ids, issues)
 
     if issues or settings is None:
         raise InvalidWorkbook(issues, sheet_order=list(SHEETS))
@@ -100,6 +107,7 @@ def load(path: Path) -> Pipeline:
         budgets={r.year: r.budget_musd for _, _, r in budget_rows},
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         warnings=tuple(warnings),
+        scenarios=scenarios,
     )
 
 
@@ -233,6 +241,28 @@ def _raw_ids(table: Table | None) -> set[str]:
     return ids
 
 
+def _raw_texts(table: Table | None, column: str) -> list[str]:
+    """Distinct texts typed in one column (first spelling kept), including rows with problems."""
+    found: dict[str, None] = {}
+    for _, record in table.rows if table else []:
+        try:
+            found.setdefault(to_text(record[column]))
+        except (KeyError, ValueError):
+            continue
+    return list(found)
+
+
+def _raw_years(table: Table | None) -> set[int]:
+    """Every year typed on a sheet's `year` column, including rows with problems."""
+    years: set[int] = set()
+    for _, record in table.rows if table else []:
+        try:
+            years.add(to_int(record["year"]))
+        except (KeyError, ValueError):
+            continue
+    return years
+
+
 def _known_ids(
     projects: list[Located[Project]],
     offtakes: list[Located[Offtake]],
@@ -317,3 +347,125 @@ def _demand_matching(offtakes: list[Located[Offtake]],
             warnings.append(f"Demand: no project delivers {demand.sector}/{demand.material}; "
                             "that demand stays uncovered")
     return warnings
+
+
+def _scenarios(
+    rows: list[Located[ScenarioRow]],
+    tables: dict[str, Table | None],
+    ids: set[str],
+    issues: list[Issue],
+) -> tuple[Scenario, ...]:
+    """Group Scenarios rows by name (ignoring case) in order of first appearance.
+
+    Every target must name something in the workbook, and within one scenario a project is
+    locked only one way and the schedule limit is set only once.
+    """
+    names = _TargetNames(
+        years=_raw_years(tables["Budget"]),
+        pools=_raw_texts(tables["Financing"], "pool_id"),
+        sectors=_raw_texts(tables["Demand"], "sector"),
+        materials=_raw_texts(tables["Demand"], "material"),
+        projects=ids,
+    )
+    grouped: dict[str, tuple[str, list[ScenarioRow]]] = {}
+    first_set: dict[tuple[str, str], tuple[float | str, str]] = {}
+    too_many = False
+    for table, row, change in rows:
+        key = change.scenario.casefold()
+        if key not in grouped and len(grouped) >= MAX_SCENARIOS:
+            if not too_many:
+                issues.append(Issue(table.ref("scenario", row), (
+                    f"scenario: '{change.scenario}' would be scenario {MAX_SCENARIOS + 1}; at "
+                    f"most {MAX_SCENARIOS} scenarios are allowed in one workbook")))
+                too_many = True
+            continue
+        name, changes = grouped.setdefault(key, (change.scenario, []))
+        problem = names.problem(change)
+        if problem:
+            issues.append(Issue(table.ref("target", row), f"target: {problem}"))
+            continue
+        if change.change in ("lock", "max_lead_time_months"):
+            what = f"lock {change.target}" if change.change == "lock" else "schedule limit"
+            cell = table.ref("value", row)
+            earlier = first_set.setdefault((key, what), (change.value, cell))
+            if earlier[0] != change.value:
+                issues.append(Issue(cell, f"value: {_conflict(name, change, earlier)}"))
+                continue
+        changes.append(change)
+    return tuple(Scenario(name, tuple(changes)) for name, changes in grouped.values())
+
+
+def _conflict(name: str, change: ScenarioRow, earlier: tuple[float | str, str]) -> str:
+    value, cell = earlier
+    shown_value = value if isinstance(value, str) else shown(value)
+    if change.change == "lock":
+        return (f"scenario '{name}' already sets the lock of {change.target} to {shown_value} "
+                f"(at {cell}); a scenario can set a project's lock only one way")
+    return (f"scenario '{name}' already sets max_lead_time_months to {shown_value} (at {cell}); "
+            "a scenario can set the schedule limit only once")
+
+
+class _TargetNames:
+    """What a scenario's target may name: Budget years, pools, sectors, materials, projects."""
+
+    def __init__(self, *, years: set[int], pools: list[str], sectors: list[str],
+                 materials: list[str], projects: set[str]) -> None:
+        self.years = years
+        self.pools = pools
+        self.sector_keys = {_name_key(s) for s in sectors}
+        self.material_keys = {_name_key(m) for m in materials}
+        self.demand_names = list(dict.fromkeys([*sectors, *materials]))
+        self.projects = projects
+        self.project_keys = {p.casefold() for p in projects}
+
+    def problem(self, change: ScenarioRow) -> str | None:
+        """Why the row's target names nothing (or too much), or None where it is fine."""
+        target = change.target
+        if target is None or (change.everything and change.change != "lock"):
+            return None
+        if change.change == "budget_factor":
+            return self._budget_year(target)
+        if change.change == "demand_factor":
+            return self._demand(target)
+        if change.change == "capacity_factor" and target not in self.pools:
+            return f"unknown pool_id '{target}'{suggest(target, self.pools)}"
+        if change.change == "lock" and target not in self.projects:
+            return f"unknown project_id '{target}'{suggest(target, sorted(self.projects))}"
+        if change.change == "delay_months":
+            return self._stage_or_project(target)
+        return None
+
+    def _budget_year(self, target: str) -> str | None:
+        if target.casefold() == TOTAL or int(target) in self.years:
+            return None
+        if not self.years:
+            return (f"the Budget sheet has no row for {int(target)} (there are no annual "
+                    "budgets; use all or total)")
+        listed = ", ".join(map(str, sorted(self.years)))
+        return f"the Budget sheet has no row for {int(target)} (years there: {listed})"
+
+    def _demand(self, target: str) -> str | None:
+        key = _name_key(target)
+        sector, material = key in self.sector_keys, key in self.material_keys
+        if sector and material:
+            return (f"'{target}' is both a sector and a material on the Demand sheet; rename "
+                    "one of them so the target is unambiguous")
+        if not (sector or material):
+            return (f"'{target}' is neither a sector nor a material on the Demand sheet"
+                    f"{suggest(target, self.demand_names)}")
+        return None
+
+    def _stage_or_project(self, target: str) -> str | None:
+        stage = target.casefold() in STAGES
+        if stage and target.casefold() in self.project_keys:
+            return (f"'{target}' is both a stage and a project_id; rename the project so the "
+                    "target is unambiguous")
+        if not stage and target not in self.projects:
+            return (f"'{target}' is neither a stage nor a project_id"
+                    f"{suggest(target, [*STAGES, *sorted(self.projects)])}")
+        return None
+
+
+def _name_key(text: str) -> str:
+    """Sector and material names match as on the Demand sheet: ignoring case and spacing."""
+    return demand_key(text, "")[0]

@@ -265,7 +265,8 @@ CASES: tuple[Case, ...] = (
              "setting 'total_budget_musd' and its value",
              "Settings!A3: unknown setting 'totl_budget_musd' (did you mean "
              "'total_budget_musd'?); known settings: plan_start_year, total_budget_musd, "
-             "objective, max_lead_time_months, max_public_share, mip_gap, time_limit_s",
+             "objective, max_lead_time_months, max_public_share, mip_gap, time_limit_s, "
+             "frontier_steps, frontier_top_pct, sensitivity_step_musd",
              "Settings!B4: mip_gap: expected a number, found text 'small'")),
     Case("merged", "two project names merged into one cell", _openpyxl(_merge), _invalid(
         "Projects!B2: cells B2:B3 are merged; only the first cell of a merged range holds a "
