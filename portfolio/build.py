@@ -8,6 +8,7 @@ x_pi = 0), `z_pi` in {0,1} marks a pool that backs p where the pool has a minimu
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -89,21 +90,28 @@ class Model:
         )
 
 
-def pair_upper_bound(pipeline: Pipeline, project: Project, pool: Pool) -> float:
+def pair_upper_bound(pipeline: Pipeline, project: Project, pool: Pool, *,
+                     capacity: bool = True) -> float:
     """Largest face value pool i can put into project p.
 
     min(share cap, pool capacity, gap_p / gap_credit_i): the last term holds in every
     feasible portfolio (the credited face values sum to the gap and none is negative), and
     it tightens the LP relaxation wherever a project's gap is smaller than a pool's share
     cap, through x_pi <= ub_pi * y_p and x_pi <= ub_pi * z_pi (docs/benchmarks.md).
+    `capacity=False` leaves the capacity to its own row alone, so that row's dual is the
+    whole value of the capacity (the sensitivity analysis needs it).
     """
-    return min(pool.max_share_of_capex * project.capex_musd, pool.capacity_musd,
+    return min(pool.max_share_of_capex * project.capex_musd,
+               pool.capacity_musd if capacity else math.inf,
                max(0.0, pipeline.gap(project)) / pool.gap_credit)
 
 
 def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),
-          full_coverage: bool | None = None) -> Model:
+          full_coverage: bool | None = None, capacity_bounds: bool = True) -> Model:
     """Build the contract's model; `locked_out` adds extra `lock out` rows (for ranking).
+
+    `capacity_bounds=False` keeps pool capacities out of the face values' bounds (see
+    `pair_upper_bound`): the same model, with capacity held by its rows alone.
 
     `full_coverage` makes every Demand row a hard constraint (the `min_cost` objective);
     by default it follows the Settings objective. No objective is set here: the solve stage
@@ -113,7 +121,7 @@ def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),
         full_coverage = pipeline.settings.objective == "min_cost"
     model = Model(pipeline=pipeline, prob=pulp.LpProblem("portfolio", pulp.LpMinimize),
                   names=Names())
-    _variables(model, full_coverage)
+    _variables(model, full_coverage, capacity_bounds)
     c.financing_gap(model)
     c.pool_share_cap(model)
     c.public_share(model)
@@ -132,7 +140,7 @@ def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),
     return model
 
 
-def _variables(model: Model, full_coverage: bool) -> None:
+def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None:
     """Create y, x, z and s, skipping pairs that can never carry money."""
     pipe, names = model.pipeline, model.names
     for project in pipe.projects:
@@ -140,7 +148,7 @@ def _variables(model: Model, full_coverage: bool) -> None:
         ptok = names.token(pid)
         model.y[pid] = model.prob.add_variable(f"y_{ptok}", 0, 1, cat=pulp.LpBinary)
         for pool in pipe.pools:
-            upper = pair_upper_bound(pipe, project, pool)
+            upper = pair_upper_bound(pipe, project, pool, capacity=capacity_bounds)
             if not pipe.eligible(project, pool) or upper <= EPS or pool.min_ticket_musd > upper:
                 continue
             key = (pid, pool.pool_id)

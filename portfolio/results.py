@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from portfolio.models import INSTRUMENTS, Demand
-from portfolio.pipeline import Pipeline
+from portfolio.pipeline import Pipeline, demand_key
 from portfolio.solve import Solution
 
 
@@ -94,6 +94,33 @@ class Figures:
             for year, share in self.pipeline.disbursement(self.pipeline.project_by_id[pid]).items():
                 out[year] += cost * share
         return dict(out)
+
+    @cached_property
+    def sectors(self) -> dict[str, tuple[float, float]]:
+        """(tonnes demanded, tonnes covered) per sector over all materials and years.
+
+        Sectors are keyed by the spelling of their first Demand row and kept in Demand order.
+        """
+        out: dict[str, tuple[float, float]] = {}
+        names: dict[str, str] = {}
+        for row in self.coverage:
+            sector = names.setdefault(demand_key(row.demand.sector, "")[0], row.demand.sector)
+            demand, covered = out.get(sector, (0.0, 0.0))
+            out[sector] = (demand + row.demand.demand_t,
+                           covered + row.demand.demand_t - row.shortfall_t)
+        return out
+
+    def sector_coverage_pct(self) -> dict[str, float]:
+        """Tonnes covered / tonnes demanded per sector, 0-100 (100 where nothing is demanded)."""
+        return {s: 100.0 * covered / demand if demand > 0 else 100.0
+                for s, (demand, covered) in self.sectors.items()}
+
+    @property
+    def covered_pct(self) -> float:
+        """Tonnes covered / tonnes demanded over every Demand row, 0-100."""
+        demand = sum(d for d, _ in self.sectors.values())
+        covered = sum(c for _, c in self.sectors.values())
+        return 100.0 * covered / demand if demand > 0 else 100.0
 
     def pool_used(self, pool_id: str) -> float:
         """Face value committed from a pool."""
