@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench example clean
+.PHONY: demo test lint bench example libreoffice pictures clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -35,6 +35,18 @@ bench: $(VENV)/.installed-dev
 # Regenerate the committed worked example from portfolio/example.py.
 example: $(VENV)/.installed
 	$(BIN)/portfolio template inputs/example.xlsx --example --force
+
+# LibreOffice Calc and poppler from Debian's packages (about 280 MB): the test suite then also
+# converts a results workbook to PDF headless, and `make pictures` can run.
+libreoffice:
+	@if command -v soffice >/dev/null; then echo "LibreOffice is already installed"; else \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends \
+			libreoffice-calc-nogui poppler-utils; fi
+
+# Re-render the README's pictures (docs/images) from the worked example, through LibreOffice.
+pictures: demo
+	$(BIN)/python docs/pictures.py outputs/example-portfolio.xlsx
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -79,9 +79,12 @@ def put(ws: Worksheet, row: int, col: int, value: Any, kind: str = "general") ->
 
 
 def write_table(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
-                *, table_name: str | None = None) -> None:
-    """Header in row 1, records below, widths, frozen header and an Excel table."""
-    for col, column in enumerate(columns, start=1):
+                *, table_name: str | None = None, first_col: int = 1) -> None:
+    """Header in row 1, records below, widths, frozen header and an Excel table.
+
+    `first_col` places a second table beside the first (after a blank column).
+    """
+    for col, column in enumerate(columns, start=first_col):
         cell = ws.cell(row=1, column=col)
         cell.value = column.name
         cell.data_type = "s"
@@ -89,32 +92,35 @@ def write_table(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequenc
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="center")
     for r, record in enumerate(rows, start=2):
-        for col, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
+        for col, (column, value) in enumerate(zip(columns, record, strict=True),
+                                              start=first_col):
             put(ws, r, col, value, column.kind)
-    autosize(ws, columns, rows)
+    autosize(ws, columns, rows, first_col)
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = "1:1"
-    last = f"{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
+    first = f"{get_column_letter(first_col)}1"
+    last = f"{get_column_letter(first_col + len(columns) - 1)}{max(len(rows) + 1, 1)}"
     if rows:
         name = re.sub(r"[^A-Za-z0-9_]", "_", table_name or ws.title)
-        table = Table(displayName=f"t_{name}", ref=f"A1:{last}")
+        table = Table(displayName=f"t_{name}", ref=f"{first}:{last}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
         ws.add_table(table)
-    else:
-        ws.auto_filter.ref = f"A1:{last}"
+    elif first_col == 1:
+        ws.auto_filter.ref = f"{first}:{last}"
 
 
-def autosize(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
+def autosize(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
+             first_col: int = 1) -> None:
     """Column widths from the longest shown value (sampled for long sheets)."""
     sample = rows if len(rows) <= 500 else list(rows[:250]) + list(rows[-250:])
-    for col, column in enumerate(columns, start=1):
+    for col, column in enumerate(columns, start=first_col):
         longest = len(column.name) + 3
         for record in sample:
-            value = record[col - 1]
+            value = record[col - first_col]
             shown = f"{value:,.1f}" if isinstance(value, float) else str(value or "")
             longest = max(longest, len(shown) + 2)
         ws.column_dimensions[get_column_letter(col)].width = min(longest, MAX_WIDTH)

@@ -1,0 +1,119 @@
+"""Native Excel charts for the results workbook, drawn from the cells of its own sheets.
+
+Every chart reads ranges the workbook shows as tables, so a reviewer can see (and check)
+what is plotted; nothing is plotted from numbers that are not in a cell. Axes are marked
+as shown explicitly: recent Excel hides openpyxl's axes otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+from openpyxl.worksheet.worksheet import Worksheet
+
+WIDTH_CM, HEIGHT_CM = 18.0, 9.0
+ROWS_PER_CHART = 20
+
+
+def _shown_axes(chart: Any, x_title: str, y_title: str) -> None:
+    chart.x_axis.title = x_title
+    chart.y_axis.title = y_title
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.width, chart.height = WIDTH_CM, HEIGHT_CM
+    chart.legend.position = "b"
+
+
+def sector_supply(ws: Worksheet, blocks: Sequence[tuple[str, int, int]], anchor_col: str) -> None:
+    """One line chart per sector: demand and supply (tonnes) by year.
+
+    `blocks` are (sector, first row, last row) of the Sectors sheet, whose columns are
+    sector, year, demand_t, supply_t.
+    """
+    for n, (sector, first, last) in enumerate(blocks):
+        chart = LineChart()
+        chart.title = f"{sector}: supply against demand"
+        for col, title in ((3, "demand (t)"), (4, "supply (t)")):
+            series = Series(Reference(ws, min_col=col, min_row=first, max_row=last),
+                            title=title)
+            series.smooth = False
+            chart.series.append(series)
+        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        _shown_axes(chart, "year", "tonnes (all materials)")
+        ws.add_chart(chart, f"{anchor_col}{1 + n * ROWS_PER_CHART}")
+
+
+def financing_mix(ws: Worksheet, rows: int, countries: Sequence[str], anchor_col: str) -> None:
+    """Stacked columns by instrument: face value, then budget cost, split by funder country.
+
+    The Mix sheet's columns: instrument, one face-value column per country, the face
+    total, one budget-cost column per country, the cost total.
+    """
+    n = len(countries)
+    for offset, (first_col, title, y_title) in enumerate((
+            (2, "Financing mix: face value by instrument and funder country", "USD m face value"),
+            (3 + n, "Budget cost by instrument and funder country", "USD m budget cost"))):
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+        chart.title = title
+        chart.add_data(Reference(ws, min_col=first_col, max_col=first_col + n - 1, min_row=1,
+                                 max_row=rows + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+        _shown_axes(chart, "instrument", y_title)
+        ws.add_chart(chart, f"{anchor_col}{1 + offset * ROWS_PER_CHART}")
+
+
+def budget_by_year(ws: Worksheet, years: int, anchor: str) -> None:
+    """Columns of budget cost per year with the annual limits as a line (Budget sheet)."""
+    if years == 0:
+        return
+    bars = BarChart()
+    bars.title = "Budget cost by year against the annual limits"
+    bars.add_data(Reference(ws, min_col=2, min_row=1, max_row=years + 1), titles_from_data=True)
+    bars.set_categories(Reference(ws, min_col=1, min_row=2, max_row=years + 1))
+    line = LineChart()
+    line.add_data(Reference(ws, min_col=3, min_row=1, max_row=years + 1), titles_from_data=True)
+    for series in line.series:
+        series.smooth = False
+    _shown_axes(bars, "year", "USD m")
+    bars += line
+    ws.add_chart(bars, anchor)
+
+
+def frontier(ws: Worksheet, points: int, x_col: int, y_cols: Sequence[int], anchor: str,
+             on: Worksheet | None = None) -> None:
+    """Coverage (%) per sector and overall against the budget level (USD m).
+
+    The data are the Frontier sheet's (`ws`); the chart goes on `on` (default: that sheet).
+    """
+    chart = ScatterChart()
+    chart.title = "Coverage against budget (efficient frontier)"
+    xs = Reference(ws, min_col=x_col, min_row=2, max_row=points + 1)
+    for col in y_cols:
+        ys = Reference(ws, min_col=col, min_row=1, max_row=points + 1)
+        series = Series(ys, xs, title_from_data=True)
+        series.marker.symbol = "circle"
+        series.smooth = False
+        chart.series.append(series)
+    _shown_axes(chart, "total budget (USD m)", "demand covered (%)")
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
+    chart.y_axis.number_format = "0"
+    chart.x_axis.number_format = "#,##0"
+    (on or ws).add_chart(chart, anchor)
+
+
+def scenarios(ws: Worksheet, rows: int, y_cols: Sequence[int], anchor: str) -> None:
+    """Clustered columns: coverage (%) per sector, one cluster per scenario."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Coverage by sector per scenario"
+    for col in y_cols:
+        chart.series.append(Series(Reference(ws, min_col=col, min_row=1, max_row=rows + 1),
+                                   title_from_data=True))
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+    _shown_axes(chart, "scenario", "demand covered (%)")
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
+    chart.y_axis.number_format = "0"
+    ws.add_chart(chart, anchor)
