@@ -96,6 +96,30 @@ def test_example_mix_columns_add_up(example_result: Path) -> None:
             assert getattr(row, f"{instrument}_musd") == pytest.approx(expected)
 
 
+def test_example_decision_analysis(example_result: Path) -> None:
+    sheets = read_output(example_result)
+    top = summary(sheets)
+    frontier = sheets["Frontier"].dropna(subset=["budget_level_pct"])
+    assert list(frontier["budget_level_pct"]) == [10.0 * k for k in range(16)]
+    feasible = frontier.dropna(subset=["weighted_shortfall"])
+    assert feasible["weighted_shortfall"].is_monotonic_decreasing
+    base = frontier[frontier["budget_level_pct"] == 100].iloc[0]
+    assert base["weighted_shortfall"] == pytest.approx(top["weighted_shortfall"])
+    assert base["projects_selected"] == top["projects_selected"]
+    entries = sheets["Frontier"].dropna(subset=["project_id"]).set_index("project_id")
+    chosen = set(sheets["Selection"]["project_id"])
+    assert {p for p in entries.index if entries.loc[p, "selected_in_base"] == "yes"} == chosen
+    assert entries.loc[sorted(chosen), "entry_level_pct"].max() <= 100
+    scenarios = sheets["Scenarios"]
+    assert list(scenarios["scenario"]) == ["base", "Budget cut 20%", "Magnet export ban",
+                                           "Mine permitting delay"]
+    assert scenarios["weighted_shortfall"].iloc[1:].min() > top["weighted_shortfall"]
+    sensitivity = sheets["Sensitivity"]
+    assert len(sensitivity) == 1 + 3 + 11  # total, 2026-2028, eleven pools
+    assert set(sensitivity["agrees"]) <= {"yes", "n/a: the selection changes"}
+    assert (sensitivity["marginal_cost_per_musd"] <= 1e-9).all()
+
+
 def test_default_output_goes_to_outputs_and_input_is_untouched(tmp_path: Path) -> None:
     source = write_book(tmp_path / "pipeline.xlsx", tiny())
     before = digest(source)
