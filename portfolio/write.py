@@ -392,8 +392,8 @@ def _frontier(report: Report) -> list[list[Any]]:
             f"the portfolio found at {point.kept_from_pct:g}% is kept: it is feasible here and "
             "better than what this level's solve returned within its gap or time limit")
         if not variant.solved and variant.solution.status is Status.INFEASIBLE:
-            note = ("no portfolio meets the hard constraints at this budget (e.g. its lock-ins "
-                    "cost more)")
+            note = ("no portfolio meets the hard constraints at this budget: the locked-in "
+                    "projects (under min_cost, covering all demand) cost more")
         selected = variant.figures.selected if variant.solved else []
         rows.append([point.pct, point.budget_musd, variant.solution.status.value,
                      *_variant_figures(variant, sectors),
