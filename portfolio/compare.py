@@ -30,15 +30,13 @@ class Outcome:
 
     def shortfall_change(self) -> float | None:
         """Weighted shortfall less the base case's (None without a portfolio)."""
-        if not self.variant.solved:
-            return None
-        return self.variant.figures.weighted_shortfall - self.base.weighted_shortfall
+        change = self.variant.change(self.base)
+        return change[0] if change else None
 
     def cost_change(self) -> float | None:
         """Budget cost less the base case's (None without a portfolio)."""
-        if not self.variant.solved:
-            return None
-        return self.variant.figures.total_cost - self.base.total_cost
+        change = self.variant.change(self.base)
+        return change[1] if change else None
 
 
 def scenarios(pipeline: Pipeline, base: Figures, options: SolverOptions, *,

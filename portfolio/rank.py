@@ -23,8 +23,6 @@ from portfolio.resolve import LockOut, without_dependants
 from portfolio.results import Figures
 from portfolio.solve import Solution, SolverOptions, Status, optimise
 
-NOISE = 1e-6
-
 
 @dataclass(frozen=True)
 class Regret:
@@ -45,23 +43,14 @@ class Regret:
         return (1, -self.shortfall, -self.cost, self.project_id)
 
 
-def _clean(value: float, scale: float) -> float:
-    """Treat differences below solver tolerance as exactly zero."""
-    return 0.0 if abs(value) <= NOISE * max(1.0, abs(scale)) else value
-
-
 def compare(pipeline: Pipeline, base: Figures, pid: str, without: Solution) -> Regret:
     """The regret of `pid` from the optimum found with it locked out."""
     if without.status is Status.INFEASIBLE:
         return Regret(pid, None, None, critical=True, note="no feasible portfolio without it")
     if not without.status.has_solution:
         return Regret(pid, None, None, note="re-optimisation hit the time limit")
-    other = Figures(pipeline, without)
-    return Regret(
-        pid,
-        _clean(other.weighted_shortfall - base.weighted_shortfall, base.weighted_shortfall),
-        _clean(other.total_cost - base.total_cost, base.total_cost),
-    )
+    shortfall, cost = Figures(pipeline, without).less(base)
+    return Regret(pid, shortfall, cost)
 
 
 def plain_regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) -> Regret:

@@ -15,6 +15,13 @@ from portfolio.models import INSTRUMENTS, Demand
 from portfolio.pipeline import Pipeline, demand_key
 from portfolio.solve import Solution
 
+NOISE = 1e-6
+
+
+def clean(value: float, scale: float) -> float:
+    """A difference within solver tolerance (1e-6 relative to `scale`) is exactly zero."""
+    return 0.0 if abs(value) <= NOISE * max(1.0, abs(scale)) else value
+
 
 @dataclass(frozen=True)
 class CoverageRow:
@@ -121,6 +128,11 @@ class Figures:
         demand = sum(d for d, _ in self.sectors.values())
         covered = sum(c for _, c in self.sectors.values())
         return 100.0 * covered / demand if demand > 0 else 100.0
+
+    def less(self, base: Figures) -> tuple[float, float]:
+        """(weighted shortfall, budget cost) of this portfolio less the base's, noise removed."""
+        return (clean(self.weighted_shortfall - base.weighted_shortfall, base.weighted_shortfall),
+                clean(self.total_cost - base.total_cost, base.total_cost))
 
     def pool_used(self, pool_id: str) -> float:
         """Face value committed from a pool."""

@@ -27,9 +27,9 @@ import pulp
 
 from portfolio.build import Model, build
 from portfolio.pipeline import Pipeline
-from portfolio.results import Figures
+from portfolio.results import NOISE, Figures, clean
 from portfolio.solve import SolverOptions, Status, run
-from portfolio.variants import SAME, Task, Variant, solve_all, with_total_budget
+from portfolio.variants import Task, Variant, solve_all, with_total_budget
 
 TOTAL, ANNUAL, POOL = "total_budget", "annual_budget", "pool_capacity"
 
@@ -47,7 +47,7 @@ class Limit:
     @property
     def slack_musd(self) -> float:
         """Headroom left by the portfolio (0 within solver noise)."""
-        return _clean(self.limit_musd - self.used_musd, self.limit_musd)
+        return clean(self.limit_musd - self.used_musd, self.limit_musd)
 
     @property
     def binding(self) -> bool:
@@ -99,18 +99,14 @@ class Marginal:
     @property
     def shortfall_change(self) -> float | None:
         """Weighted shortfall after the re-solve less before (None if it found nothing)."""
-        if not self.resolve.solved:
-            return None
-        return _clean(self.resolve.figures.weighted_shortfall - self.base.weighted_shortfall,
-                      self.base.weighted_shortfall)
+        change = self.resolve.change(self.base)
+        return change[0] if change else None
 
     @property
     def cost_change(self) -> float | None:
         """Budget cost after the re-solve less before."""
-        if not self.resolve.solved:
-            return None
-        return _clean(self.resolve.figures.total_cost - self.base.total_cost,
-                      self.base.total_cost)
+        change = self.resolve.change(self.base)
+        return change[1] if change else None
 
     @property
     def reselected(self) -> bool:
@@ -124,7 +120,7 @@ class Marginal:
         if self.shortfall_change != 0:
             return True
         return self.lp_step_change is not None and self.cost_change is not None and \
-            self.cost_change < self.lp_step_change - SAME * max(1.0, self.base.total_cost)
+            self.cost_change < self.lp_step_change - NOISE * max(1.0, self.base.total_cost)
 
     @property
     def moved(self) -> tuple[list[str], list[str]]:
@@ -151,16 +147,16 @@ class Marginal:
 
     def _lp(self, step: float) -> str:
         dual, change = self.dual or 0.0, self.lp_step_change
-        if dual >= -SAME:
+        if dual >= -NOISE:
             return " With the same projects, one more USD m of it changes nothing."
         margin = (f" With the same projects, each extra USD m of it lowers the budget cost by "
                   f"{-dual:,.4g} USD m at the margin (financing moves to a cheaper pool)")
         if change is None or abs(change - dual * step) <= 1e-6 * max(1.0, abs(change)):
             return margin + "."
-        return margin + f"; the whole {lim_step(step)} step saves {-change:,.4g} USD m."
+        return margin + f"; the whole {_musd(step)} step saves {-change:,.4g} USD m."
 
     def _check(self, objective: str, step: float) -> str:
-        raised = f"Re-solving with {lim_step(step)} more"
+        raised = f"Re-solving with {_musd(step)} more"
         if not self.resolve.solved:
             return f"{raised} found no portfolio within the time limit."
         ds, dc = self.shortfall_change or 0.0, self.cost_change or 0.0
@@ -179,7 +175,7 @@ class Marginal:
         return f"{raised} confirms it: no change."
 
 
-def lim_step(step: float) -> str:
+def _musd(step: float) -> str:
     """'1 USD m' for the sentences."""
     return f"{step:g} USD m"
 
@@ -190,10 +186,6 @@ def _cap(text: str) -> str:
 
 def _signed(value: float) -> str:
     return f"{value:+,.4g}" if value else "unchanged at +0"
-
-
-def _clean(value: float, scale: float) -> float:
-    return 0.0 if abs(value) <= SAME * max(1.0, abs(scale)) else value
 
 
 def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
@@ -230,7 +222,7 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
         row.constant -= step
         stats = run(model.prob, lp)
         row.constant += step
-        changes.append(_clean(float(pulp.value(model.budget_cost) or 0.0) - cost, cost)
+        changes.append(clean(float(pulp.value(model.budget_cost) or 0.0) - cost, cost)
                        if stats.status is Status.OPTIMAL else None)
     return duals, changes
 

@@ -17,10 +17,9 @@ from functools import cached_property
 from portfolio import sweep
 from portfolio.diagnose import diagnose
 from portfolio.pipeline import Pipeline
-from portfolio.results import Figures
+from portfolio.results import NOISE, Figures
 from portfolio.solve import Solution, SolverOptions, Status, optimise
 
-SAME = 1e-6
 DIAGNOSIS_LINES = 2
 
 
@@ -53,15 +52,19 @@ class Variant:
         """Strictly better lexicographically, beyond solver noise (1e-6 relative)."""
         mine, theirs = self.objective(), other.objective()
         for a, b in zip(mine, theirs, strict=True):
-            if a < b - SAME * max(1.0, abs(b)):
+            if a < b - NOISE * max(1.0, abs(b)):
                 return True
-            if a > b + SAME * max(1.0, abs(b)):
+            if a > b + NOISE * max(1.0, abs(b)):
                 return False
         return False
 
     def same_as(self, other: Variant) -> bool:
         """Equal shortfall and cost within solver noise."""
         return not self.better_than(other) and not other.better_than(self)
+
+    def change(self, base: Figures) -> tuple[float, float] | None:
+        """(weighted shortfall, budget cost) less the base's; None without a portfolio."""
+        return self.figures.less(base) if self.solved else None
 
     def moved(self, base: Figures) -> tuple[list[str], list[str]]:
         """Projects in this portfolio but not the base one, and the reverse (input order)."""
