@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Callable, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -227,40 +227,37 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _raw_ids(table: Table | None) -> set[str]:
-    """Every id typed on the Projects sheet, including rows with problems of their own.
+T = TypeVar("T")
 
-    A bad capex must not make the Offtake rows of that project 'unknown' as well.
+
+def _raw(table: Table | None, column: str, convert: Callable[[Any], T]) -> list[T]:
+    """Distinct values typed in one column (first spelling kept), bad rows included.
+
+    A row with a problem of its own still counts: a bad capex must not make that project's
+    Offtake rows 'unknown' as well.
     """
-    ids: set[str] = set()
+    found: dict[T, None] = {}
     for _, record in table.rows if table else []:
         try:
-            ids.add(to_text(record["project_id"]))
-        except (KeyError, ValueError):
-            continue
-    return ids
-
-
-def _raw_texts(table: Table | None, column: str) -> list[str]:
-    """Distinct texts typed in one column (first spelling kept), including rows with problems."""
-    found: dict[str, None] = {}
-    for _, record in table.rows if table else []:
-        try:
-            found.setdefault(to_text(record[column]))
+            found.setdefault(convert(record[column]))
         except (KeyError, ValueError):
             continue
     return list(found)
 
 
+def _raw_ids(table: Table | None) -> set[str]:
+    """Every id typed on the Projects sheet."""
+    return set(_raw(table, "project_id", to_text))
+
+
+def _raw_texts(table: Table | None, column: str) -> list[str]:
+    """Distinct texts typed in one column, first spelling kept."""
+    return _raw(table, column, to_text)
+
+
 def _raw_years(table: Table | None) -> set[int]:
-    """Every year typed on a sheet's `year` column, including rows with problems."""
-    years: set[int] = set()
-    for _, record in table.rows if table else []:
-        try:
-            years.add(to_int(record["year"]))
-        except (KeyError, ValueError):
-            continue
-    return years
+    """Every year typed on a sheet's `year` column."""
+    return set(_raw(table, "year", to_int))
 
 
 def _known_ids(
