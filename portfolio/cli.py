@@ -19,12 +19,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from portfolio.errors import ExitCode, InvalidWorkbook, PortfolioError, UsageError
-from portfolio.frontier import levels
-from portfolio.pipeline import Pipeline
-from portfolio.sensitivity import limits
 from portfolio.solve import CBC_WARNING, SolverOptions, Status, optimise
 
 if TYPE_CHECKING:
+    from portfolio.pipeline import Pipeline
     from portfolio.results import Figures
     from portfolio.write import Report
 
@@ -165,8 +163,10 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
     from portfolio import sweep
     from portfolio.diagnose import diagnose
     from portfolio.explain import rejection_reasons
+    from portfolio.frontier import levels
     from portfolio.rank import rank
     from portfolio.results import Figures
+    from portfolio.sensitivity import limits
     from portfolio.write import Report, write_report
 
     target = _target(path, output, "portfolio")
@@ -246,6 +246,7 @@ def frontier_command(path: Path, output: Path | None, time_limit: float | None,
     """Write only the efficient frontier: the optimum at budget levels 0 to 150%."""
     from portfolio import sweep
     from portfolio.frontier import frontier as run_frontier
+    from portfolio.frontier import levels
     from portfolio.write import Report, write_frontier
 
     target = _target(path, output, "frontier")

@@ -28,7 +28,7 @@ import pulp
 from portfolio.build import Model, build
 from portfolio.pipeline import Pipeline
 from portfolio.results import NOISE, Figures, clean
-from portfolio.solve import SolverOptions, Status, run
+from portfolio.solve import SolverOptions, Status, run, start_values
 from portfolio.variants import Task, Variant, solve_all, with_total_budget
 
 TOTAL, ANNUAL, POOL = "total_budget", "annual_budget", "pool_capacity"
@@ -198,14 +198,10 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
     then once per limit raised by `step`. None where it has no solution at the base.
     """
     model = build(base.pipeline, capacity_bounds=False)
-    selected = base.solution.selected
-    for pid, y in model.y.items():
-        y.lowBound = y.upBound = 1.0 if pid in selected else 0.0
-        y.cat = pulp.LpContinuous
-    for key, z in model.z.items():
-        used = key[0] in selected and base.solution.face.get(key, 0.0) > 0
-        z.lowBound = z.upBound = 1.0 if used else 0.0
-        z.cat = pulp.LpContinuous
+    chosen = start_values(model, base.solution.selected, base.solution.face)
+    for var in (*model.y.values(), *model.z.values()):
+        var.lowBound = var.upBound = chosen[var.name]
+        var.cat = pulp.LpContinuous
     model.prob.setObjective(model.budget_cost)
     lp = SolverOptions(solver="highs", gap=0.0,
                        time_limit=(options or SolverOptions()).time_limit)
