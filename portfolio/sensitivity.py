@@ -165,8 +165,8 @@ class Marginal:
                           f"; out: {', '.join(dropped)}" if dropped else ""])
         if self.reselected and objective != "min_cost" and ds < 0:
             return (f"{raised} lowers the weighted shortfall by {-ds:,.1f} ({-ds / step:,.1f} "
-                    f"per USD m) by choosing other projects{change}; budget cost "
-                    f"{_signed(dc)} USD m.")
+                    f"per USD m) by choosing other projects{change}; "
+                    f"{f'budget cost {dc:+,.4g} USD m' if dc else 'budget cost unchanged'}.")
         if self.reselected:
             return (f"{raised} lowers the budget cost by {-dc:,.4g} USD m by choosing other "
                     f"projects{change}.")
@@ -182,10 +182,6 @@ def _musd(step: float) -> str:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _signed(value: float) -> str:
-    return f"{value:+,.4g}" if value else "unchanged at +0"
 
 
 def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
