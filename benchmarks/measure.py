@@ -18,42 +18,37 @@ from typing import Any
 
 import pulp
 
-from portfolio import solve as solve_module
-from portfolio import sweep
-from portfolio.build import build
-from portfolio.explain import rejection_reasons
-from portfolio.rank import rank
-from portfolio.results import Figures
-from portfolio.solve import SolverOptions, optimise
-from portfolio.validate import load
-from portfolio.write import Report, write_report
+from portfolio import run
+from portfolio.inputs.case import Pipeline
+from portfolio.model import solver as solver_module
+from portfolio.model.build import build
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions, SolveStats
+from portfolio.model.solver import configure
 
 
-def _pure_highs(folder: Path, chosen: SolverOptions, pipeline: Any) -> float:
+def _pure_highs(folder: Path, chosen: SolverOptions, pipeline: Pipeline) -> float:
     """Re-run the selection with every model written to MPS, then solve those with highspy."""
     import highspy
 
-    real = solve_module.run
+    real = solver_module.run
     files: list[Path] = []
 
     def dumping(prob: pulp.LpProblem, options: SolverOptions,
-                start: dict[str, float] | None = None) -> solve_module.SolveStats:
+                start: dict[str, float] | None = None) -> SolveStats:
         files.append(folder / f"model-{len(files)}.mps")
         prob.writeMPS(str(files[-1]))
         return real(prob, options, start)
 
-    solve_module.run = dumping
+    solver_module.run = dumping
     try:
         optimise(pipeline, chosen)
     finally:
-        solve_module.run = real
+        solver_module.run = real
     seconds = 0.0
     for path in files:
         highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("time_limit", chosen.time_limit)
-        highs.setOptionValue("mip_rel_gap", chosen.gap)
-        highs.setOptionValue("random_seed", 0)
+        configure(highs, chosen)
         highs.readModel(str(path))
         began = time.perf_counter()
         highs.run()
@@ -62,36 +57,27 @@ def _pure_highs(folder: Path, chosen: SolverOptions, pipeline: Any) -> float:
 
 
 def measure(path: Path, ranking: bool) -> dict[str, Any]:
-    """Stage timings and figures for one workbook."""
+    """Stage timings and figures for one workbook, from `portfolio.run.solve` itself."""
     out: dict[str, Any] = {"path": str(path)}
-    began = time.perf_counter()
-    pipeline = load(path)
-    out["read_validate"] = time.perf_counter() - began
-    options = SolverOptions.from_pipeline(pipeline)
-    began = time.perf_counter()
-    build(pipeline)
-    out["build"] = time.perf_counter() - began
-    began = time.perf_counter()
-    solution = optimise(pipeline, options)
-    out["solve"] = time.perf_counter() - began - out["build"]
-    out["status"], out["gap"] = solution.status.value, solution.gap
-    figures = Figures(pipeline, solution)
-    out["projects"], out["selected"] = len(pipeline.projects), len(figures.selected)
-    report = Report(pipeline=pipeline, solution=solution, options=options, input_path=path)
-    out["rank"] = None
-    if ranking and solution.status.has_solution:
-        began = time.perf_counter()
-        with sweep.executor(tasks=len(figures.selected)) as pool:
-            regrets = rank(pipeline, figures, options, pool=pool)
-        out["rank"] = time.perf_counter() - began
-        report = Report(pipeline=pipeline, solution=solution, options=options,
-                        input_path=path, regrets=regrets, reasons=rejection_reasons(figures))
     with tempfile.TemporaryDirectory() as folder:
+        request = run.Request(path=path, output=Path(folder) / "out.xlsx",
+                              ranking=run.Ranking.REGRET if ranking else run.Ranking.NONE,
+                              frontier=False, scenarios=False, sensitivity=False)
+        report = run.solve(request, run.Hooks(warn=lambda _: None))
+        seconds = report.timings
         began = time.perf_counter()
-        write_report(report, Path(folder) / "out.xlsx")
-        out["write"] = time.perf_counter() - began
+        build(report.pipeline)
+        out["build"] = time.perf_counter() - began
+        out["read_validate"] = seconds["read_validate"]
+        out["solve"] = seconds["solve"] - out["build"]
+        solution = report.solution
+        out["status"], out["gap"] = solution.status.value, solution.gap
+        out["projects"] = len(report.pipeline.projects)
+        out["selected"] = len(solution.selected)
+        out["rank"] = seconds.get("rank") if ranking and solution.status.has_solution else None
+        out["write"] = seconds["write"]
         out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        out["pure_highs"] = _pure_highs(Path(folder), options, pipeline)
+        out["pure_highs"] = _pure_highs(Path(folder), report.options, report.pipeline)
     return out
 
 

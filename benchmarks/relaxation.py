@@ -4,7 +4,7 @@ For each size: the weighted-shortfall optimum (HiGHS, the Settings gap) against 
 relaxation of the same model (stage 1), and the budget-cost optimum with the shortfall
 held against its relaxation (stage 2). Variants, applied to the model in HiGHS:
 
-- `as built`: the formulation of `portfolio.constraints`, with the two tightenings adopted
+- `as built`: the formulation of `portfolio.model.constraints`, with the two tightenings adopted
   in issue 4: supply coefficients cut to the Demand row (v_pd -> min(v_pd, D_d) in
   s_d + sum_p v_pd * y_p >= D_d, valid because s_d >= 0 and one such project covers the
   row alone), and pair bounds that include gap_p / gap_credit_i;
@@ -30,10 +30,11 @@ import highspy
 import numpy as np
 
 from benchmarks.generate import pipeline, write
-from portfolio.build import Model, build
-from portfolio.resolve import _to_highs
-from portfolio.solve import SolverOptions
-from portfolio.validate import load
+from portfolio.inputs.validate import load
+from portfolio.model.build import build
+from portfolio.model.container import Model
+from portfolio.model.outcomes import SolverOptions
+from portfolio.model.solver import to_highs
 
 Variant = Callable[[Model, highspy.Highs, dict[str, int]], None]
 
@@ -97,7 +98,7 @@ def study(path: Path, variant: Variant) -> dict[str, float]:
     model = build(pipe)
     model.prob.setObjective(model.weighted_shortfall + model.budget_cost)
     columns = model.prob.variables()
-    highs = _to_highs(model.prob, options)
+    highs = to_highs(model.prob, options)
     highs.setOptionValue("presolve", "choose")
     variant(model, highs, _row_index(model))
     out: dict[str, float] = {"rows": highs.getNumRow()}

@@ -1,30 +1,26 @@
 """Command line: `portfolio template | validate | solve | frontier`.
 
-The commands only call the pipeline's stages (read/validate -> build/solve -> rank ->
-write); `main` is the one place that turns exceptions into a message and an exit code.
+The commands parse options, call one function of `portfolio.run`, and print what it
+returns; `main` is the one place that turns exceptions into a message and an exit code.
+`--debug` shows a traceback for an unexpected error and the stage timings (standard
+`logging`); without it the terminal shows exactly the lines below.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 import sys
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from portfolio.errors import ExitCode, InvalidWorkbook, PortfolioError, UsageError
-from portfolio.solve import CBC_WARNING, SolverOptions, Status, optimise
-
-if TYPE_CHECKING:
-    from portfolio.pipeline import Pipeline
-    from portfolio.results import Figures
-    from portfolio.write import Report
+from portfolio.model.outcomes import Solver, Status
+from portfolio.run import Hooks, Ranking, Request
 
 
 def _input_path(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,7 +33,7 @@ def _input_path(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _solver_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--time-limit, --gap and --solver, overriding the Settings sheet."""
-    func = click.option("--solver", type=click.Choice(["highs", "cbc"], case_sensitive=False),
+    func = click.option("--solver", type=click.Choice(list(Solver), case_sensitive=False),
                         default="highs", show_default=True,
                         help="MIP solver. CBC's optimality is not trusted (coin-or/Cbc#337).")(func)
     func = click.option("--gap", type=click.FloatRange(0, 1, max_open=True), default=None,
@@ -63,7 +59,7 @@ def _sweep_options(func: Callable[..., Any]) -> Callable[..., Any]:
                        ("frontier", "the Frontier sheet (one solve per budget level)")):
         func = click.option(f"--{name}/--no-{name}", default=True, show_default=True,
                             help=f"Write {what}.")(func)
-    return click.option("--rank", "ranking", type=click.Choice(["regret", "none"],
+    return click.option("--rank", "ranking", type=click.Choice([r.value for r in Ranking],
                                                                 case_sensitive=False),
                         default="regret", show_default=True,
                         help="Rank selected projects by regret (one re-solve each), or not.")(func)
@@ -78,34 +74,8 @@ def _output_option(suffix: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
-def _target(path: Path, output: Path | None, suffix: str) -> Path:
-    """The output path, refused if it is not .xlsx or would overwrite the input."""
-    target = output or Path("outputs") / f"{path.stem}-{suffix}.xlsx"
-    if target.suffix.lower() != ".xlsx":
-        raise UsageError(f"the output {target} must be an .xlsx file name")
-    if _same_file(path, target):
-        raise UsageError(f"the output {target} is the input workbook; choose another -o path")
-    return target
-
-
-def _options(pipeline: Pipeline, solver: str, time_limit: float | None,
-             gap: float | None) -> SolverOptions:
-    options = SolverOptions.from_pipeline(pipeline, solver="cbc" if solver == "cbc" else "highs",
-                                          time_limit=time_limit, gap=gap)
-    if options.solver == "cbc":
-        click.echo(f"warning: {CBC_WARNING}", err=True)
-    return options
-
-
-def _load(path: Path, target: Path) -> Pipeline:
-    from portfolio.validate import load
-    from portfolio.xlsx import check_writable
-
-    pipeline = load(path)
-    check_writable(target)
-    for warning in pipeline.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    return pipeline
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 @contextmanager
@@ -115,9 +85,22 @@ def _progress(label: str, length: int) -> Iterator[Callable[[], object]]:
         yield lambda: bar.update(1)
 
 
+HOOKS = Hooks(warn=_warn, progress=_progress)
+
+
+def _request(path: Path, output: Path | None, solver: str, time_limit: float | None,
+             gap: float | None, **sweeps: Any) -> Request:
+    if "ranking" in sweeps:
+        sweeps["ranking"] = Ranking(sweeps["ranking"].lower())
+    return Request(path=path, output=output, solver=Solver(solver.lower()),
+                   time_limit=time_limit, gap=gap, **sweeps)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="portfolio")
-def cli() -> None:
+@click.option("--debug", is_flag=True,
+              help="Show a traceback for an unexpected error, and the time of each stage.")
+def cli(debug: bool) -> None:
     """Choose and finance critical-mineral projects to cover priority-sector demand early."""
 
 
@@ -128,8 +111,8 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
 def template(path: Path, example: bool, force: bool) -> None:
     """Write the blank input template (or the worked example) to PATH."""
-    from portfolio.example import example_data
-    from portfolio.template import write_template
+    from portfolio.inputs.example import example_data
+    from portfolio.inputs.template import write_template
 
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; choose another name or add --force to "
@@ -142,11 +125,9 @@ def template(path: Path, example: bool, force: bool) -> None:
 @_input_path
 def validate(path: Path) -> None:
     """Check a filled-in workbook and print every problem at once."""
-    from portfolio.validate import load
+    from portfolio.run import load
 
-    pipeline = load(path)
-    for warning in pipeline.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    pipeline = load(path, HOOKS)
     click.echo(f"{path}: valid: {len(pipeline.projects)} projects, {len(pipeline.pools)} pools, "
                f"{len(pipeline.demands)} demand rows")
 
@@ -157,82 +138,23 @@ def validate(path: Path) -> None:
 @_solver_options
 @_sweep_options
 def solve(path: Path, output: Path | None, time_limit: float | None, gap: float | None,
-          solver: str, ranking: str, frontier: bool, scenarios: bool, sensitivity: bool,
-          workers: int | None, scheduler: str | None) -> None:
+          solver: str, **sweeps: Any) -> None:
     """Choose projects and their financing; write the ranked results workbook."""
-    from portfolio import sweep
-    from portfolio.diagnose import diagnose
-    from portfolio.explain import rejection_reasons
-    from portfolio.frontier import levels
-    from portfolio.rank import rank
-    from portfolio.results import Figures
-    from portfolio.sensitivity import limits
-    from portfolio.write import Report, write_report
+    from portfolio import run
 
-    target = _target(path, output, "portfolio")
-    pipeline = _load(path, target)
-    options = _options(pipeline, solver, time_limit, gap)
-    solution = optimise(pipeline, options)
-    report = Report(pipeline=pipeline, solution=solution, options=options, input_path=path)
-
-    if solution.status is Status.INFEASIBLE:
-        lines = diagnose(pipeline, options)
-        write_report(replace(report, diagnosis=lines), target)
+    report = run.solve(_request(path, output, solver, time_limit, gap, **sweeps), HOOKS)
+    status = report.solution.status
+    if status is Status.INFEASIBLE:
         _fail(ExitCode.INFEASIBLE, "no feasible portfolio exists under the hard constraints:",
-              lines, target)
-    if solution.status is Status.NO_SOLUTION:
-        lines = [f"The solver ran for its time limit ({options.time_limit:g} s per solve) without "
-                 "finding any portfolio that meets the hard constraints. Raise time_limit_s "
-                 "(or --time-limit), or relax locks and limits, and solve again."]
-        write_report(replace(report, diagnosis=lines), target)
+              report.diagnosis, report.target)
+    if status is Status.NO_SOLUTION:
         _fail(ExitCode.NO_SOLUTION, "time limit reached before any feasible portfolio was found:",
-              lines, target)
-
-    figures = Figures(pipeline, solution)
-    ranked = ranking.lower() == "regret" and bool(figures.selected)
-    sizes = [len(figures.selected) if ranked else 0,
-             len(levels(pipeline)) if frontier else 0,
-             len(pipeline.scenarios) if scenarios else 0,
-             len(limits(figures)) if sensitivity else 0]
-    with sweep.executor(scheduler, workers, tasks=max(sizes)) as pool:
-        regrets, rank_seconds = [], 0.0
-        if ranked:
-            began = time.perf_counter()
-            with _progress("ranking by regret", sizes[0]) as tick:
-                regrets = rank(pipeline, figures, options, pool=pool, progress=tick)
-            rank_seconds = time.perf_counter() - began
-        report = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
-                         rank_seconds=rank_seconds, ranking=ranking.lower())
-        report = _analyse(report, figures, pool, frontier, scenarios, sensitivity, sizes)
-    write_report(report, target)
-    click.echo(f"{solution.status.value}: {len(figures.selected)} of {len(pipeline.projects)} "
+              report.diagnosis, report.target)
+    figures = report.figures
+    click.echo(f"{status.value}: {len(figures.selected)} of {len(report.pipeline.projects)} "
                f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}, "
                f"budget cost {figures.total_cost:,.1f} USD m")
-    click.echo(f"wrote {target}")
-
-
-def _analyse(report: Report, figures: Figures, pool: Executor | None, frontier: bool,
-             scenarios: bool, sensitivity: bool, sizes: list[int]) -> Report:
-    """The frontier, scenario and sensitivity sweeps that were asked for."""
-    from portfolio.compare import scenarios as run_scenarios
-    from portfolio.frontier import frontier as run_frontier
-    from portfolio.sensitivity import sensitivity as run_sensitivity
-
-    pipeline, options = report.pipeline, report.options
-    began = time.perf_counter()
-    if frontier:
-        with _progress("efficient frontier", sizes[1]) as tick:
-            report = replace(report, frontier=run_frontier(
-                pipeline, options, base=report.solution, pool=pool, progress=tick))
-    if scenarios and pipeline.scenarios:
-        with _progress("scenarios", sizes[2]) as tick:
-            report = replace(report, scenarios=run_scenarios(
-                pipeline, figures, options, pool=pool, progress=tick))
-    if sensitivity:
-        with _progress("sensitivity", sizes[3]) as tick:
-            report = replace(report, sensitivity=run_sensitivity(
-                figures, options, pool=pool, progress=tick))
-    return replace(report, analysis_seconds=time.perf_counter() - began)
+    click.echo(f"wrote {report.target}")
 
 
 @cli.command("frontier")
@@ -241,39 +163,18 @@ def _analyse(report: Report, figures: Figures, pool: Executor | None, frontier: 
 @_solver_options
 @_where_options
 def frontier_command(path: Path, output: Path | None, time_limit: float | None,
-                     gap: float | None, solver: str, workers: int | None,
-                     scheduler: str | None) -> None:
+                     gap: float | None, solver: str, **where: Any) -> None:
     """Write only the efficient frontier: the optimum at budget levels 0 to 150%."""
-    from portfolio import sweep
-    from portfolio.frontier import frontier as run_frontier
-    from portfolio.frontier import levels
-    from portfolio.write import Report, write_frontier
+    from portfolio import run
 
-    target = _target(path, output, "frontier")
-    pipeline = _load(path, target)
-    options = _options(pipeline, solver, time_limit, gap)
-    count = len(levels(pipeline))
-    with (sweep.executor(scheduler, workers, tasks=count) as pool,
-          _progress("efficient frontier", count) as tick):
-        result = run_frontier(pipeline, options, pool=pool, progress=tick)
-    solved = [p for p in result.points if p.variant.solved]
-    base = next((p.variant.solution for p in result.points if p.pct == 100.0), None)
-    report = Report(pipeline=pipeline, solution=base or result.points[-1].variant.solution,
-                    options=options, input_path=path, frontier=result)
-    write_frontier(report, target)
-    click.echo(f"frontier: {len(solved)} of {count} budget levels have a feasible portfolio")
-    click.echo(f"wrote {target}")
+    report = run.frontier(_request(path, output, solver, time_limit, gap, **where), HOOKS)
+    points = report.frontier.points if report.frontier else ()
+    solved = sum(1 for p in points if p.variant.solved)
+    click.echo(f"frontier: {solved} of {len(points)} budget levels have a feasible portfolio")
+    click.echo(f"wrote {report.target}")
 
 
-def _same_file(path: Path, target: Path) -> bool:
-    """Whether writing `target` would overwrite `path` (also through links or case)."""
-    try:
-        return target.exists() and path.exists() and os.path.samefile(path, target)
-    except OSError:
-        return target.resolve() == path.resolve()
-
-
-def _fail(code: ExitCode, headline: str, lines: list[str], target: Path) -> NoReturn:
+def _fail(code: ExitCode, headline: str, lines: Sequence[str], target: Path | None) -> NoReturn:
     click.echo(f"portfolio: {headline}", err=True)
     for line in lines:
         click.echo(f"  - {line}", err=True)
@@ -283,8 +184,14 @@ def _fail(code: ExitCode, headline: str, lines: list[str], target: Path) -> NoRe
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and map every outcome to the contract's exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args  # accepted before or after the command's name
+    if debug:
+        args = [a for a in args if a != "--debug"]
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="portfolio: %(message)s")
     try:
-        cli.main(args=argv, prog_name="portfolio", standalone_mode=False)
+        cli.main(args=args, prog_name="portfolio", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
@@ -305,7 +212,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         click.echo("portfolio: interrupted", err=True)
         sys.exit(int(ExitCode.FAILURE))
-    except Exception as exc:  # the last resort: one line, never a traceback
+    except Exception as exc:  # the last resort: one line, and a traceback only with --debug
+        if debug:
+            traceback.print_exc()
         reason = str(exc).splitlines()[0] if str(exc) else ""
         click.echo(f"portfolio: failed: {type(exc).__name__}: {reason}", err=True)
         sys.exit(int(ExitCode.FAILURE))

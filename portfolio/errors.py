@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from portfolio.cells import position
+from portfolio.workbook.cells import position
 
 
 class ExitCode(IntEnum):

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from benchmarks.generate import pipeline as synthetic
-from portfolio.compare import scenarios
-from portfolio.frontier import frontier, levels
-from portfolio.results import Figures
-from portfolio.sensitivity import POOL, sensitivity
-from portfolio.solve import SolverOptions, Status, optimise
-from portfolio.validate import load
+from portfolio.analysis.comparison import scenarios
+from portfolio.analysis.figures import Figures
+from portfolio.analysis.frontier import frontier, levels
+from portfolio.analysis.sensitivity import POOL, sensitivity
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions, Status
 from tests.helpers import demand, offtake, pool, project, settings, tiny, variant, write_book
 from tests.test_bruteforce import brute_force, generate
 
@@ -98,8 +99,8 @@ def test_frontier_keeps_a_lower_levels_better_portfolio(tmp_path: Path) -> None:
     # lower level's portfolio, which is feasible at every higher budget.
     from dataclasses import replace
 
-    from portfolio import frontier as module
-    from portfolio.variants import Variant
+    from portfolio.analysis import frontier as module
+    from portfolio.analysis.variants import Variant
 
     data = with_setting(tiny(), frontier_steps=3, frontier_top_pct=150)
     base = solved(tmp_path, data)

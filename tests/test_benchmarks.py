@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import POOLS, SECTORS, YEARS, pipeline, write
-from portfolio.solve import SolverOptions, Status, optimise
-from portfolio.validate import load
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions, Status
 
 
 @pytest.mark.parametrize("size", [30, 300])

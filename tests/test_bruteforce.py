@@ -16,9 +16,10 @@ from typing import Any
 import pulp
 import pytest
 
-from portfolio.results import Figures
-from portfolio.solve import SolverOptions, Status, optimise
-from portfolio.validate import load
+from portfolio.analysis.figures import Figures
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions, Status
 from tests.checker import check
 from tests.helpers import cli, read_output, write_book
 

@@ -313,6 +313,6 @@ def test_validate_reports_counts_and_warnings(tmp_path: Path) -> None:
 
 
 def test_template_reference_doc_is_current() -> None:
-    from portfolio.template import reference_markdown
+    from portfolio.inputs.template import reference_markdown
 
     assert (ROOT / "docs" / "template.md").read_text() == reference_markdown()

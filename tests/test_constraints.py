@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from portfolio.results import Figures
-from portfolio.solve import SolverOptions, Status, optimise
-from portfolio.validate import load
+from portfolio.analysis.figures import Figures
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions, Status
 from tests.helpers import demand, offtake, pool, settings, tiny, variant, write_book
 
 

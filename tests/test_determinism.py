@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from portfolio.solve import Solution, SolverOptions, optimise
-from portfolio.validate import load
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import Solution, SolverOptions
 from tests.checker import check
 from tests.helpers import (
     cli,

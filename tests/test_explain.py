@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from portfolio.diagnose import diagnose
-from portfolio.explain import cheapest_financing, rejection_reasons
-from portfolio.results import Figures
-from portfolio.solve import SolverOptions, Status, optimise
-from portfolio.validate import load
+from portfolio.analysis.diagnose import diagnose
+from portfolio.analysis.figures import Figures
+from portfolio.analysis.reasons import cheapest_financing, rejection_reasons
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions, Status
 from tests.helpers import demand, offtake, pool, project, settings, tiny, variant, write_book
 
 OPTIONS = SolverOptions(gap=0)

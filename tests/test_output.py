@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from portfolio.cli import main
 from portfolio.errors import OutputError
-from portfolio.xlsx import save_atomic
+from portfolio.workbook.save import save_atomic
 from tests.helpers import cli, tiny, write_book
 
 
@@ -96,7 +96,7 @@ def test_a_folder_without_write_permission_is_one_clear_line(
     def denied(**_: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("portfolio.xlsx.tempfile.mkstemp", denied)
+    monkeypatch.setattr("portfolio.workbook.save.tempfile.mkstemp", denied)
     with pytest.raises(OutputError) as caught:
         save_atomic(_book(), tmp_path / "out.xlsx")
     assert str(caught.value) == f"cannot write into {tmp_path}: permission denied"
@@ -110,7 +110,7 @@ def test_a_file_windows_keeps_locked_is_left_as_it_was(
     def locked(src: str, dst: Path) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("portfolio.xlsx.os.replace", locked)
+    monkeypatch.setattr("portfolio.workbook.save.os.replace", locked)
     with pytest.raises(OutputError) as caught:
         save_atomic(_book(), out)
     assert str(caught.value) == (f"cannot replace {out}: permission denied (is it open in Excel "

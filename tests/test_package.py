@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio.package import MAX_ROWS, Merged, _extent, _hidden_columns, _hidden_rows, _merged
+from portfolio.workbook.package import (
+    MAX_ROWS,
+    Merged,
+    _extent,
+    _hidden_columns,
+    _hidden_rows,
+    _merged,
+)
 
 PLAIN = (b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"/></row>'
          b'<row r="7"><c r="C7"><v>5</v></c><c r="AB7" s="2"/></row></sheetData>')

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from portfolio.rank import Regret, rank
-from portfolio.results import Figures
-from portfolio.solve import SolverOptions, optimise
-from portfolio.validate import load
+from portfolio.analysis.figures import Figures
+from portfolio.analysis.rank import Regret, rank
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions
 from tests.helpers import project, settings, tiny, variant, write_book
 from tests.test_bruteforce import brute_force, generate
 

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 
 from portfolio.errors import InvalidWorkbook
-from portfolio.example import example_data
-from portfolio.pipeline import Pipeline
-from portfolio.scenarios import Scenario, apply, describe
-from portfolio.template import write_template
-from portfolio.validate import load
+from portfolio.inputs.case import Pipeline
+from portfolio.inputs.example import example_data
+from portfolio.inputs.scenarios import Scenario, apply, describe
+from portfolio.inputs.template import write_template
+from portfolio.inputs.validate import load
 from tests.helpers import (
     ROOT,
     Rows,
@@ -202,7 +202,7 @@ def test_scenarios_are_grouped_ignoring_case_in_order_of_first_appearance(
 
 
 def test_describe_reads_as_one_line() -> None:
-    from portfolio.models import ScenarioRow
+    from portfolio.inputs.rows import ScenarioRow
 
     changes = [
         ("budget_factor", "all", 0.8), ("budget_factor", "total", 0.9),

@@ -8,9 +8,11 @@ from typing import Any
 import pulp
 import pytest
 
-from portfolio import solve as solve_module
-from portfolio.solve import SolverOptions, SolveStats, Status, optimise, run
-from portfolio.validate import load
+from portfolio.inputs.validate import load
+from portfolio.model import solver as solve_module
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import Solution, SolverOptions, SolveStats, Status
+from portfolio.model.solver import run
 from tests.helpers import tiny, write_book
 
 
@@ -44,7 +46,7 @@ def test_lexicographic_stages_are_both_solved(tmp_path: Path) -> None:
 
 
 def _scripted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-              outcomes: list[Status]) -> solve_module.Solution:
+              outcomes: list[Status]) -> Solution:
     """Optimise the tiny pipeline with the n-th solve reporting outcomes[n] (real values).
 
     Solves beyond the scripted ones report their real outcome.

@@ -10,14 +10,15 @@ import openpyxl
 import pytest
 
 from benchmarks.generate import pipeline as synthetic
-from portfolio import sweep
+from portfolio.analysis import sweep
+from portfolio.analysis.figures import Figures
+from portfolio.analysis.rank import Regret, compare, plain_regret, rank
 from portfolio.errors import UsageError
-from portfolio.pipeline import Pipeline
-from portfolio.rank import Regret, compare, plain_regret, rank
-from portfolio.resolve import LockOut
-from portfolio.results import Figures
-from portfolio.solve import SolverOptions, optimise
-from portfolio.validate import load
+from portfolio.inputs.case import Pipeline
+from portfolio.inputs.validate import load
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions
+from portfolio.model.resolver import LockOut
 from tests.helpers import cli, settings, tiny, variant, write_book
 from tests.test_bruteforce import generate
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from portfolio.errors import InvalidWorkbook
-from portfolio.validate import load
+from portfolio.inputs.validate import load
 from tests.helpers import demand, offtake, pool, project, settings, tiny, variant, write_book
 
 

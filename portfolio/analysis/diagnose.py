@@ -1,0 +1,241 @@
+"""Why no feasible portfolio exists: the conflicting requirements, in a reviewer's words.
+
+Only two kinds of row can force money to be spent: a project locked `in` and, under the
+`min_cost` objective, a Demand row that must be covered. Every other hard constraint only
+limits. A deletion filter over those forcing rows finds an irreducible conflicting set:
+drop each in turn and keep it dropped while the rest stay infeasible. Each member is then
+explained, with the largest supply any portfolio can deliver for an uncoverable row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import pulp
+
+from portfolio.analysis.reasons import blockers, cheapest_financing, musd, tonnes
+from portfolio.constants import NOISE
+from portfolio.inputs.case import Pipeline
+from portfolio.inputs.vocabulary import Lock, Objective, Target
+from portfolio.model.build import build
+from portfolio.model.container import Family
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import SolverOptions, Status
+from portfolio.model.solver import run
+
+Forcing = tuple[str, str | int]  # ("lock", project_id) or ("cover", demand row index)
+FILTER_SECONDS = 120.0
+MAX_CONFLICTS = 5
+
+
+def _with_forcing(pipe: Pipeline, keep: set[Forcing]) -> Pipeline:
+    """The pipeline with only the forcing rows in `keep` (others unlocked / not demanded)."""
+    projects = tuple(
+        p if p.lock is not Lock.IN or ("lock", p.project_id) in keep
+        else p.model_copy(update={"lock": None})
+        for p in pipe.projects
+    )
+    demands = pipe.demands
+    if pipe.settings.objective is Objective.MIN_COST:
+        demands = tuple(
+            d if ("cover", row) in keep else d.model_copy(update={"demand_t": 0.0})
+            for row, d in enumerate(pipe.demands)
+        )
+    return dataclasses.replace(pipe, projects=projects, demands=demands)
+
+
+def _feasible(pipe: Pipeline, options: SolverOptions) -> bool | None:
+    """Whether a portfolio exists (None if the time limit left it open)."""
+    model = build(pipe)
+    model.prob.setObjective(pulp.LpAffineExpression())
+    status = run(model.prob, options).status
+    if status is Status.NO_SOLUTION:
+        return None
+    return status.has_solution
+
+
+def _candidates(pipe: Pipeline) -> list[Forcing]:
+    """The forcing rows of a pipeline, in workbook order."""
+    candidates: list[Forcing] = [("lock", p.project_id) for p in pipe.projects if p.lock is Lock.IN]
+    if pipe.settings.objective is Objective.MIN_COST:
+        candidates += [("cover", row) for row, d in enumerate(pipe.demands) if d.demand_t > 0]
+    return candidates
+
+
+def conflict(pipe: Pipeline, options: SolverOptions) -> tuple[list[Forcing], bool]:
+    """An irreducible set of forcing rows that cannot hold together (and whether minimal)."""
+    candidates = _candidates(pipe)
+    keep = set(candidates)
+    began = time.perf_counter()
+    for item in candidates:
+        if time.perf_counter() - began > FILTER_SECONDS:
+            return [c for c in candidates if c in keep], False
+        trial = keep - {item}
+        if _feasible(_with_forcing(pipe, trial), options) is False:
+            keep = trial
+    return [c for c in candidates if c in keep], True
+
+
+def diagnose(pipe: Pipeline, options: SolverOptions) -> list[str]:
+    """Sentences naming the conflicting constraints of an infeasible pipeline.
+
+    Conflicts are found one at a time: once one is explained, its forcing rows are set
+    aside, and if the rest still cannot hold together the next conflict is sought, so a
+    reviewer sees every independent problem at once (up to MAX_CONFLICTS).
+    """
+    blocked = blockers(pipe)
+    order = {item: n for n, item in enumerate(_candidates(pipe))}
+    found: list[tuple[int, list[str]]] = []
+    notes: list[str] = []
+    remaining = pipe
+    for _ in range(MAX_CONFLICTS):
+        members, minimal = conflict(remaining, options)
+        first = min((order[m] for m in members), default=len(order))
+        found.append((first, _explain(pipe, members, options, blocked)))
+        if not minimal:
+            notes.append(f"(The search for the smallest conflicting set stopped after "
+                         f"{FILTER_SECONDS:.0f} s; the set above may hold more than is needed.)")
+            break
+        rest = _with_forcing(remaining, set(_candidates(remaining)) - set(members))
+        if not members or _feasible(rest, options) is not False:
+            break
+        remaining = rest
+    else:
+        notes.append(f"(Only the first {MAX_CONFLICTS} conflicts are listed; resolve them and "
+                     "solve again to see any others.)")
+    return [line for _, lines in sorted(found, key=lambda f: f[0]) for line in lines] + notes
+
+
+def _explain(pipe: Pipeline, members: list[Forcing], options: SolverOptions,
+             blocked: dict[str, str]) -> list[str]:
+    """Sentences for one irreducible conflict."""
+    locked = [str(key) for kind, key in members if kind == "lock"]
+    lines = [f"{pid} is locked in, but it cannot be selected: {blocked[pid]}"
+             for pid in locked if pid in blocked]
+    lines += _group_clashes(pipe, [pid for pid in locked if pid not in blocked])
+    relaxation = least_relaxation(_with_forcing(pipe, set(members)), options)
+    if relaxation and not lines:
+        lines += _lock_costs(pipe, locked)
+    for kind, key in members:
+        if kind == "cover":
+            lines.append(_uncoverable(pipe, options, int(key), set(members)))
+    if relaxation:
+        lines.append("The smallest change to the limits that lets them hold: "
+                     + "; ".join(relaxation) + ".")
+    if not lines:
+        lines.append("No portfolio satisfies the hard constraints (locks, requires, exclusive "
+                     "groups, budgets, pool limits), but no single conflict could be isolated.")
+    return lines
+
+
+def _lock_costs(pipe: Pipeline, locked: list[str]) -> list[str]:
+    """What the locked-in projects cost at least, alone and together."""
+    total = musd(pipe.settings.total_budget_musd)
+    lines = [f"{pid} is locked in and needs at least "
+             f"{musd(cheapest_financing(pipe, pipe.project_by_id[pid]) or 0.0)} of budget cost "
+             f"(total_budget_musd is {total})." for pid in locked]
+    if len(locked) > 1:
+        least = sum(cheapest_financing(pipe, pipe.project_by_id[p]) or 0.0 for p in locked)
+        lines.append(f"Together the locked-in projects {', '.join(locked)} need at least "
+                     f"{musd(least)} of budget cost; total_budget_musd is {total}, and annual "
+                     "budgets and pool capacities limit them further.")
+    return lines
+
+
+def _needed(pipe: Pipeline, locked: list[str]) -> dict[str, list[str]]:
+    """Every project the locks force in, with the chain that forces it (A -> B -> C)."""
+    chains: dict[str, list[str]] = {}
+    queue = [[pid] for pid in locked]
+    while queue:
+        chain = queue.pop(0)
+        if chain[-1] in chains:
+            continue
+        chains[chain[-1]] = chain
+        queue += [[*chain, q] for q in pipe.project_by_id[chain[-1]].requires]
+    return chains
+
+
+def _why(chain: list[str]) -> str:
+    if len(chain) == 1:
+        return f"{chain[0]} is locked in"
+    return f"{chain[-1]} is required by locked-in {chain[0]} ({' -> '.join(chain)})"
+
+
+def _group_clashes(pipe: Pipeline, locked: list[str]) -> list[str]:
+    """Pairs the locks force in (directly or through requires) that share an exclusive group."""
+    chains = _needed(pipe, locked)
+    by_group: dict[str, list[str]] = {}
+    for project in pipe.projects:
+        group = (project.exclusive_group or "").casefold()
+        if group and project.project_id in chains:
+            by_group.setdefault(group, []).append(project.project_id)
+    lines = []
+    for shared, members in by_group.items():
+        if len(members) < 2:
+            continue
+        first, second = members[0], members[1]
+        group = pipe.project_by_id[first].exclusive_group or shared
+        if len(chains[first]) == 1 and len(chains[second]) == 1:
+            lines.append(f"{first} and {second} are both locked in, but they share exclusive "
+                         f"group '{group}', where at most one may be selected.")
+        else:
+            lines.append(f"{first} and {second} share exclusive group '{group}', where at most "
+                         f"one may be selected, but {_why(chains[first])} and "
+                         f"{_why(chains[second])}.")
+    return lines
+
+
+def least_relaxation(pipe: Pipeline, options: SolverOptions) -> list[str]:
+    """Which budgets and pool capacities must grow, and to what, for a portfolio to exist.
+
+    Elastic relaxation: each limit row `lhs <= limit` becomes `lhs - e <= limit` with
+    e >= 0, and the sum of the e (USD m) is minimised. Rows with e > 0 are the limits in
+    conflict. Empty when no growth of these limits helps (the conflict lies in locks,
+    schedule, eligibility or supply) or when nothing needs to change.
+    """
+    model = build(pipe)
+    limits = [(model.row(Family.BUDGET, Target.TOTAL), "total_budget_musd",
+               pipe.settings.total_budget_musd)]
+    limits += [(model.row(Family.BUDGET, year), f"the {year} budget", limit)
+               for year, limit in pipe.budgets.items()]
+    limits += [(model.row(Family.CAPACITY, pool.pool_id), f"the capacity of pool {pool.pool_id}",
+                pool.capacity_musd) for pool in pipe.pools]
+    labels = {id(row): (label, limit) for row, label, limit in limits if row is not None}
+    slack: dict[int, pulp.LpVariable] = {}
+    for constraint in model.rows.values():  # in model order, so the sentence order is stable
+        if id(constraint) in labels:
+            slack[id(constraint)] = model.prob.add_variable(f"elastic_{len(slack)}", 0)
+            constraint.expr.addInPlace(slack[id(constraint)], -1)
+    if not slack:
+        return []
+    model.prob.setObjective(pulp.lpSum(slack.values()))
+    if not run(model.prob, options).status.has_solution:
+        return []
+    changes = []
+    for key, var in slack.items():
+        grow = var.varValue or 0.0
+        if grow > NOISE:
+            label, limit = labels[key]
+            needed = math.ceil((limit + grow) * 10 - NOISE) / 10
+            changes.append(f"raise {label} from {musd(limit)} to {musd(needed)}")
+    return changes
+
+
+def _uncoverable(pipe: Pipeline, options: SolverOptions, row: int, members: set[Forcing]) -> str:
+    """'min_cost cannot cover magnets/NdPr oxide in 2027: the most ... is X t of Y t'."""
+    demand = pipe.demands[row]
+    others = _with_forcing(pipe, members - {("cover", row)})
+    relaxed = dataclasses.replace(
+        others, settings=others.settings.model_copy(update={"objective": Objective.MAX_COVERAGE}),
+        demands=tuple(demand if i == row else d.model_copy(update={"demand_t": 0.0})
+                      for i, d in enumerate(others.demands)),
+    )
+    best = optimise(relaxed, options, tie_break=False)
+    label = f"{demand.sector}/{demand.material} in {demand.year}"
+    if not best.status.has_solution:
+        return f"min_cost cannot cover {label} ({tonnes(demand.demand_t)} demanded)."
+    delivered = sum(pipe.supply_contribution(pipe.project_by_id[p], demand) for p in best.selected)
+    return (f"min_cost cannot cover {label}: the most any feasible portfolio delivers is "
+            f"{tonnes(delivered)} of {tonnes(demand.demand_t)}.")

@@ -1,0 +1,138 @@
+"""Figures of a portfolio, recomputed from the selection and face values alone.
+
+Nothing here reads the solver's expressions: coverage, budget use and pool use are
+computed again from the inputs, so the output workbook states what the portfolio does,
+not what the model believed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from portfolio.constants import NOISE
+from portfolio.inputs.case import Pipeline, demand_key
+from portfolio.inputs.rows import INSTRUMENTS, Demand
+from portfolio.model.outcomes import Solution
+
+
+def clean(value: float, scale: float) -> float:
+    """A difference within solver tolerance (1e-6 relative to `scale`) is exactly zero."""
+    return 0.0 if abs(value) <= NOISE * max(1.0, abs(scale)) else value
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Supply against one Demand row."""
+
+    demand: Demand
+    supply_t: float
+
+    @property
+    def shortfall_t(self) -> float:
+        """max(0, demand - supply)."""
+        return max(0.0, self.demand.demand_t - self.supply_t)
+
+    @property
+    def coverage_pct(self) -> float:
+        """Share of demand covered, 0-100 (100 where nothing is demanded)."""
+        if self.demand.demand_t <= 0:
+            return 100.0
+        return 100.0 * (self.demand.demand_t - self.shortfall_t) / self.demand.demand_t
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything the output sheets report about one portfolio."""
+
+    pipeline: Pipeline
+    solution: Solution
+
+    @property
+    def selected(self) -> list[str]:
+        """Selected project ids in input order."""
+        return [p.project_id for p in self.pipeline.projects if p.project_id in
+                self.solution.selected]
+
+    def rate(self, pool_id: str) -> float:
+        """Budget cost rate of a pool."""
+        return self.pipeline.pool_by_id[pool_id].budget_cost_rate
+
+    def project_cost(self, pid: str) -> float:
+        """Budget cost scored for a project's financing."""
+        return sum(v * self.rate(i) for (p, i), v in self.solution.face.items() if p == pid)
+
+    def public_finance(self, pid: str) -> float:
+        """Face value of all public financing of a project."""
+        return sum(v for (p, _), v in self.solution.face.items() if p == pid)
+
+    def by_instrument(self, pid: str) -> dict[str, float]:
+        """Face value per instrument for a project (every instrument present, 0 if unused)."""
+        out = dict.fromkeys(INSTRUMENTS, 0.0)
+        for (p, i), v in self.solution.face.items():
+            if p == pid:
+                out[self.pipeline.pool_by_id[i].instrument] += v
+        return out
+
+    @property
+    def total_cost(self) -> float:
+        """Total budget cost of the portfolio."""
+        return sum(v * self.rate(i) for (_, i), v in self.solution.face.items())
+
+    @cached_property
+    def coverage(self) -> list[CoverageRow]:
+        """One row per Demand row, in input order."""
+        return [CoverageRow(d, self.pipeline.supply(self.selected, d))
+                for d in self.pipeline.demands]
+
+    @property
+    def weighted_shortfall(self) -> float:
+        """Sum weight * shortfall over Demand rows."""
+        return sum(r.demand.weight * r.shortfall_t for r in self.coverage)
+
+    @cached_property
+    def cost_by_year(self) -> dict[int, float]:
+        """Budget cost disbursed per year (CapexSchedule shares, else all in start_year)."""
+        out: dict[int, float] = defaultdict(float)
+        for pid in self.selected:
+            cost = self.project_cost(pid)
+            for year, share in self.pipeline.disbursement(self.pipeline.project_by_id[pid]).items():
+                out[year] += cost * share
+        return dict(out)
+
+    @cached_property
+    def sectors(self) -> dict[str, tuple[float, float]]:
+        """(tonnes demanded, tonnes covered) per sector over all materials and years.
+
+        Sectors are keyed by the spelling of their first Demand row and kept in Demand order.
+        """
+        out: dict[str, tuple[float, float]] = {}
+        names: dict[str, str] = {}
+        for row in self.coverage:
+            sector = names.setdefault(demand_key(row.demand.sector, "")[0], row.demand.sector)
+            demand, covered = out.get(sector, (0.0, 0.0))
+            out[sector] = (demand + row.demand.demand_t,
+                           covered + row.demand.demand_t - row.shortfall_t)
+        return out
+
+    def sector_coverage_pct(self) -> dict[str, float]:
+        """Tonnes covered / tonnes demanded per sector, 0-100 (100 where nothing is demanded)."""
+        return {s: 100.0 * covered / demand if demand > 0 else 100.0
+                for s, (demand, covered) in self.sectors.items()}
+
+    @property
+    def covered_pct(self) -> float:
+        """Tonnes covered / tonnes demanded over every Demand row, 0-100."""
+        demand = sum(d for d, _ in self.sectors.values())
+        covered = sum(c for _, c in self.sectors.values())
+        return 100.0 * covered / demand if demand > 0 else 100.0
+
+    def less(self, base: Figures) -> tuple[float, float]:
+        """(weighted shortfall, budget cost) of this portfolio less the base's, noise removed."""
+        return (clean(self.weighted_shortfall - base.weighted_shortfall, base.weighted_shortfall),
+                clean(self.total_cost - base.total_cost, base.total_cost))
+
+    def pool_used(self, pool_id: str) -> float:
+        """Face value committed from a pool."""
+        return sum(v for (_, i), v in self.solution.face.items() if i == pool_id)

@@ -1,0 +1,85 @@
+"""The efficient frontier: the optimum re-solved at budget levels from 0 to the top level.
+
+Level k of n is `frontier_top_pct * k / n` % of total_budget_musd; only the total budget
+changes (annual Budget limits and pool capacities stay as entered). A portfolio found at a
+lower level is feasible at every higher one, so where a solve stopped within its gap at a
+worse portfolio than a lower level's, the lower level's portfolio is kept and the row says
+so: the frontier never gets worse as the budget grows. The 100% level is the base case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+
+from portfolio.analysis.variants import Task, Variant, solve_all, with_total_budget
+from portfolio.inputs.case import Pipeline
+from portfolio.model.outcomes import Solution, SolverOptions, Status
+
+BASE_PCT = 100.0
+
+
+@dataclass(frozen=True)
+class Point:
+    """One budget level of the frontier and the optimum found there."""
+
+    pct: float
+    budget_musd: float
+    variant: Variant
+    kept_from_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """The frontier's points, lowest budget level first."""
+
+    points: tuple[Point, ...]
+
+    def entry(self, pid: str) -> Point | None:
+        """The lowest level at which `pid` is in the optimal portfolio (None: at no level)."""
+        return next((p for p in self.points if p.variant.solved and
+                     pid in p.variant.solution.selected), None)
+
+    def levels_in(self, pid: str) -> list[float]:
+        """Every level (in %) at which `pid` is selected."""
+        return [p.pct for p in self.points if p.variant.solved and
+                pid in p.variant.solution.selected]
+
+
+def levels(pipeline: Pipeline) -> list[float]:
+    """Budget levels in % of total_budget_musd: 0, top/n, ..., top."""
+    steps = pipeline.settings.frontier_steps
+    top = pipeline.settings.frontier_top_pct
+    return [round(top * k / steps, 9) for k in range(steps + 1)]
+
+
+def frontier(pipeline: Pipeline, options: SolverOptions, *, base: Solution | None = None,
+             pool: Executor | None = None, progress: Callable[[], object] | None = None,
+             ) -> Frontier:
+    """Solve every budget level; `base` (the base case's portfolio) is reused at 100%."""
+    total = pipeline.settings.total_budget_musd
+    pcts = levels(pipeline)
+    todo = [pct for pct in pcts if base is None or pct != BASE_PCT]
+    tasks = [Task(with_total_budget(pipeline, total * pct / 100), hint=base) for pct in todo]
+    solved = dict(zip(todo, solve_all(tasks, options, pool=pool, progress=progress),
+                      strict=True))
+    if base is not None and BASE_PCT in pcts:
+        solved[BASE_PCT] = Variant(with_total_budget(pipeline, total), base)
+        if progress:
+            progress()
+    points: list[Point] = []
+    best: Point | None = None
+    for pct in pcts:
+        point = Point(pct, total * pct / 100, solved[pct])
+        if best is not None and (not point.variant.solved
+                                 or best.variant.better_than(point.variant)):
+            status = (Status.OPTIMAL if point.variant.solution.status is Status.OPTIMAL
+                      else Status.FEASIBLE)
+            kept = Variant(point.variant.pipeline, replace(best.variant.solution, status=status))
+            origin = best.pct if best.kept_from_pct is None else best.kept_from_pct
+            point = replace(point, variant=kept, kept_from_pct=origin)
+        if point.variant.solved:
+            best = point
+        points.append(point)
+    return Frontier(tuple(points))

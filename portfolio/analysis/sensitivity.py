@@ -1,0 +1,240 @@
+"""Sensitivity: what one more USD million of each budget and capacity limit is worth.
+
+Two measures per limit (the total budget, each annual Budget row, each pool's capacity):
+
+- the marginal value from the LP: the selection (y) and the min-ticket choices (z) are
+  fixed at the optimum, the budget cost is minimised over the face values alone, and the
+  dual of the limit's row is d(budget cost)/d(limit), in USD m per USD m. HiGHS gives no
+  MIP duals, and with the selection fixed the weighted shortfall cannot move, so this is
+  the price of the limit for the chosen portfolio's financing: a full cheap pool shows
+  how much budget cost one more USD m of it saves. The same LP is re-solved with the limit
+  raised by one step, so the prediction over the step is exact, not only at the margin.
+  In this LP face values are bounded by their share caps only (`capacity_bounds=False`),
+  so a full pool's capacity row carries its whole value rather than the variables' bounds;
+- the check: the whole MIP re-solved (lexicographically, as the base case) with the limit
+  raised by the step (`sensitivity_step_musd`). Where the re-solve keeps the selection its
+  change in cost equals the LP's; where it changes the selection it is at least as good,
+  and the difference is what re-choosing projects is worth (the shortfall it removes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+
+import pulp
+
+from portfolio.analysis.figures import Figures, clean
+from portfolio.analysis.variants import Task, Variant, solve_all, with_total_budget
+from portfolio.constants import AGREEMENT, NOISE
+from portfolio.inputs.case import Pipeline
+from portfolio.inputs.vocabulary import Objective
+from portfolio.model.build import build
+from portfolio.model.container import Family, Model
+from portfolio.model.lexicographic import start_values
+from portfolio.model.outcomes import Solver, SolverOptions, Status
+from portfolio.model.solver import run
+
+TOTAL, ANNUAL, POOL = "total_budget", "annual_budget", "pool_capacity"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One budget or capacity limit: its row in the model and its value in the inputs."""
+
+    kind: str
+    key: str
+    label: str
+    limit_musd: float
+    used_musd: float
+
+    @property
+    def slack_musd(self) -> float:
+        """Headroom left by the portfolio (0 within solver noise)."""
+        return clean(self.limit_musd - self.used_musd, self.limit_musd)
+
+    @property
+    def binding(self) -> bool:
+        """Whether the portfolio uses the limit up (within 1e-6 relative)."""
+        return self.slack_musd <= 0
+
+    def raised(self, pipeline: Pipeline, step: float) -> Pipeline:
+        """The pipeline with this limit raised by `step` USD m."""
+        if self.kind == TOTAL:
+            return with_total_budget(pipeline, self.limit_musd + step)
+        if self.kind == ANNUAL:
+            budgets = {**pipeline.budgets, int(self.key): self.limit_musd + step}
+            return replace(pipeline, budgets=budgets, warnings=())
+        pools = tuple(p.model_copy(update={"capacity_musd": p.capacity_musd + step})
+                      if p.pool_id == self.key else p for p in pipeline.pools)
+        return replace(pipeline, pools=pools, warnings=())
+
+    def row(self, model: Model) -> pulp.LpConstraint | None:
+        """The row of this limit in a built model (None where the model has no such row)."""
+        if self.kind == POOL:
+            return model.row(Family.CAPACITY, self.key)
+        return model.row(Family.BUDGET, self.key if self.kind == TOTAL else int(self.key))
+
+
+def limits(base: Figures) -> list[Limit]:
+    """Every limit of the pipeline, with what the portfolio uses of it."""
+    pipe = base.pipeline
+    found = [Limit(TOTAL, "total", "the total budget", pipe.settings.total_budget_musd,
+                   base.total_cost)]
+    found += [Limit(ANNUAL, str(year), f"the {year} budget", limit,
+                    base.cost_by_year.get(year, 0.0))
+              for year, limit in sorted(pipe.budgets.items())]
+    found += [Limit(POOL, pool.pool_id, f"pool {pool.pool_id}'s capacity", pool.capacity_musd,
+                    base.pool_used(pool.pool_id)) for pool in pipe.pools]
+    return found
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """A limit's marginal value (LP, selection fixed) and the MIP re-solve that checks it."""
+
+    limit: Limit
+    step_musd: float
+    dual: float | None
+    lp_step_change: float | None
+    resolve: Variant
+    base: Figures
+
+    @property
+    def shortfall_change(self) -> float | None:
+        """Weighted shortfall after the re-solve less before (None if it found nothing)."""
+        change = self.resolve.change(self.base)
+        return change[0] if change else None
+
+    @property
+    def cost_change(self) -> float | None:
+        """Budget cost after the re-solve less before."""
+        change = self.resolve.change(self.base)
+        return change[1] if change else None
+
+    @property
+    def reselected(self) -> bool:
+        """Whether the re-solve found a better portfolio by changing the selection.
+
+        A re-solve with the same shortfall and the cost the LP predicts counts as the same
+        portfolio even if the solver picked an equally good different one.
+        """
+        if not self.resolve.solved or self.shortfall_change is None:
+            return False
+        if self.shortfall_change != 0:
+            return True
+        return self.lp_step_change is not None and self.cost_change is not None and \
+            self.cost_change < self.lp_step_change - NOISE * max(1.0, self.base.total_cost)
+
+    @property
+    def moved(self) -> tuple[list[str], list[str]]:
+        """Projects the re-solve adds and drops (none where it keeps the selection)."""
+        return self.resolve.moved(self.base) if self.reselected else ([], [])
+
+    @property
+    def agrees(self) -> bool | None:
+        """Whether the re-solve's change equals the LP's prediction over the step."""
+        if self.lp_step_change is None or self.cost_change is None or self.reselected:
+            return None
+        return abs(self.cost_change - self.lp_step_change) <= AGREEMENT * max(1.0,
+                                                                        self.base.total_cost)
+
+    def meaning(self, objective: str) -> str:
+        """The row in words, for a finance reviewer."""
+        lim, step = self.limit, self.step_musd
+        if lim.binding:
+            head = f"{_cap(lim.label)} is used up ({lim.used_musd:,.2f} of {lim.limit_musd:,.2f} " \
+                   "USD m)."
+        else:
+            head = f"{_cap(lim.label)} has {lim.slack_musd:,.2f} USD m unused."
+        return head + self._lp(step) + " " + self._check(objective, step)
+
+    def _lp(self, step: float) -> str:
+        dual, change = self.dual or 0.0, self.lp_step_change
+        if dual >= -NOISE:
+            return " With the same projects, one more USD m of it changes nothing."
+        margin = (f" With the same projects, each extra USD m of it lowers the budget cost by "
+                  f"{-dual:,.4g} USD m at the margin (financing moves to a cheaper pool)")
+        if change is None or abs(change - dual * step) <= NOISE * max(1.0, abs(change)):
+            return margin + "."
+        return margin + f"; the whole {_musd(step)} step saves {-change:,.4g} USD m."
+
+    def _check(self, objective: str, step: float) -> str:
+        raised = f"Re-solving with {_musd(step)} more"
+        if not self.resolve.solved:
+            return f"{raised} found no portfolio within the time limit."
+        ds, dc = self.shortfall_change or 0.0, self.cost_change or 0.0
+        added, dropped = self.moved
+        change = "".join([f"; in: {', '.join(added)}" if added else "",
+                          f"; out: {', '.join(dropped)}" if dropped else ""])
+        if self.reselected and objective != Objective.MIN_COST and ds < 0:
+            return (f"{raised} lowers the weighted shortfall by {-ds:,.1f} ({-ds / step:,.1f} "
+                    f"per USD m) by choosing other projects{change}; "
+                    f"{f'budget cost {dc:+,.4g} USD m' if dc else 'budget cost unchanged'}.")
+        if self.reselected:
+            return (f"{raised} lowers the budget cost by {-dc:,.4g} USD m by choosing other "
+                    f"projects{change}.")
+        if dc < 0:
+            return f"{raised} lowers the budget cost by {-dc:,.4g} USD m, as the LP predicts."
+        return f"{raised} confirms it: no change."
+
+
+def _musd(step: float) -> str:
+    """'1 USD m' for the sentences."""
+    return f"{step:g} USD m"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
+                       options: SolverOptions | None = None,
+                       ) -> tuple[list[float], list[float | None]] | None:
+    """Each limit's dual, and the LP's change in cost with that limit raised by `step`.
+
+    The LP is the least budget cost of the base selection: y and z fixed at the
+    portfolio's values, face values free. It is solved once at the limits as entered,
+    then once per limit raised by `step`. None where it has no solution at the base.
+    """
+    model = build(base.pipeline, capacity_bounds=False)
+    chosen = start_values(model, base.solution.selected, base.solution.face)
+    for var in (*model.y.values(), *model.z.values()):
+        var.lowBound = var.upBound = chosen[var.name]
+        var.cat = pulp.LpContinuous
+    model.prob.setObjective(model.budget_cost)
+    lp = SolverOptions(solver=Solver.HIGHS, gap=0.0,
+                       time_limit=(options or SolverOptions()).time_limit)
+    if run(model.prob, lp).status is not Status.OPTIMAL:
+        return None
+    cost = float(pulp.value(model.budget_cost) or 0.0)
+    rows = [limit.row(model) for limit in found]
+    duals = [float(row.pi or 0.0) if row is not None else 0.0 for row in rows]
+    changes: list[float | None] = []
+    for row in rows:
+        if row is None:
+            changes.append(0.0)
+            continue
+        row.constant -= step
+        stats = run(model.prob, lp)
+        row.constant += step
+        changes.append(clean(float(pulp.value(model.budget_cost) or 0.0) - cost, cost)
+                       if stats.status is Status.OPTIMAL else None)
+    return duals, changes
+
+
+def sensitivity(base: Figures, options: SolverOptions, *, pool: Executor | None = None,
+                progress: Callable[[], object] | None = None) -> list[Marginal]:
+    """Every limit's marginal value and its MIP check, in limit order."""
+    pipe = base.pipeline
+    step = pipe.settings.sensitivity_step_musd
+    found = limits(base)
+    tasks = [Task(limit.raised(pipe, step), hint=base.solution) for limit in found]
+    resolves = solve_all(tasks, options, pool=pool, progress=progress, tie_break=False)
+    lp = fixed_selection_lp(base, found, step, options)
+    duals: list[float | None] = list(lp[0]) if lp else [None] * len(found)
+    changes = lp[1] if lp else [None] * len(found)
+    return [Marginal(limit, step, dual, change, resolve, base)
+            for limit, dual, change, resolve in zip(found, duals, changes, resolves,
+                                                    strict=True)]

@@ -1,0 +1,30 @@
+"""Every numerical tolerance of the product, in one place, with what each is for.
+
+A figure is compared with another only through one of these, so that the solver, the
+analyses and the report agree on what "equal", "zero" and "used up" mean.
+"""
+
+from __future__ import annotations
+
+#: Coefficients, face values and slacks at or below this are zero (model building, reasons).
+EPS = 1e-9
+#: A face value a solver returns at or below this (USD m) is no commitment.
+VALUE_TOLERANCE = 1e-7
+#: A lexicographic stage's objective is held at its value plus this, relative.
+HOLD = 1e-6
+#: Two figures within this (relative to max(1, |scale|)) are the same: solver noise.
+NOISE = 1e-6
+#: A reduced cost or dual above this fixes a variable or a row on the LP's optimal face.
+FACE_TOLERANCE = 1e-9
+#: A bound decides a stage without a MIP when it is this close (relative) beyond the gap.
+BOUND_TOLERANCE = 1e-9
+#: Smallest objective magnitude a relative gap is divided by.
+GAP_FLOOR = 1e-12
+#: CapexSchedule shares of one project must sum to 1 within this.
+SHARE_TOLERANCE = 1e-6
+#: The sensitivity re-solve agrees with the LP when their cost changes differ by less (relative).
+AGREEMENT = 1e-5
+#: A reason says a row is fully covered at this share of its demand and above.
+FULL = 0.999
+#: The default relative MIP gap where no Settings sheet gives one.
+DEFAULT_GAP = 1e-4

@@ -1,0 +1,156 @@
+"""Typed solver outcomes: how to solve, what one run established, and the portfolio found.
+
+The one status map of the product lives here: `from_pulp` for a PuLP run (CBC, or HiGHS
+through PuLP) and `from_highs` for a native HiGHS run. PuLP's problem status says "optimal"
+for a time-limited HiGHS run that merely found a feasible point, so a PuLP outcome is read
+from the *solution* status (`prob.sol_status`); a native run from the model status and
+whether HiGHS holds a primal point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import highspy
+import pulp
+
+from portfolio.constants import DEFAULT_GAP
+from portfolio.errors import SolverFailure
+from portfolio.inputs.case import Pipeline
+
+CBC_WARNING = (
+    "CBC 2.10.3 (bundled with PuLP) has a known cut bug (coin-or/Cbc#337) and can report "
+    "'optimal' for a worse portfolio; its optimality is not trusted. Use the default HiGHS "
+    "solver for decisions."
+)
+
+
+class Solver(StrEnum):
+    """The MIP solvers `--solver` offers."""
+
+    HIGHS = "highs"
+    CBC = "cbc"
+
+
+class Status(StrEnum):
+    """What a solve established (the Summary sheet's `status`)."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "time_limit_no_solution"
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether a portfolio satisfying every hard constraint was found."""
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+#: Native HiGHS model statuses that stop a run early, keeping the best point found if any.
+_HIGHS_LIMITS = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit,
+                 highspy.HighsModelStatus.kSolutionLimit, highspy.HighsModelStatus.kInterrupt)
+_FEASIBLE_POINT = 2  # HiGHS's kSolutionStatusFeasible
+
+
+def from_pulp(prob: pulp.LpProblem, solver: Solver) -> Status:
+    """Classify a PuLP run by the solution it holds, not by its problem status."""
+    sol_status = prob.sol_status
+    if sol_status == pulp.LpSolutionOptimal:
+        return Status.OPTIMAL
+    if sol_status == pulp.LpSolutionIntegerFeasible:
+        return Status.FEASIBLE
+    if prob.status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
+        return Status.INFEASIBLE
+    if prob.status == pulp.LpStatusNotSolved:
+        return Status.NO_SOLUTION
+    raise SolverFailure(f"the {solver} solver ended with status "
+                        f"{pulp.LpStatus.get(prob.status, prob.status)}")
+
+
+def from_highs(highs: highspy.Highs) -> Status:
+    """Classify a native HiGHS run as `from_pulp` does a PuLP one: by the point it holds."""
+    model_status = highs.getModelStatus()
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        return Status.OPTIMAL
+    if model_status == highspy.HighsModelStatus.kInfeasible:
+        return Status.INFEASIBLE
+    if model_status in _HIGHS_LIMITS:
+        has_point = highs.getInfo().primal_solution_status == _FEASIBLE_POINT
+        return Status.FEASIBLE if has_point else Status.NO_SOLUTION
+    raise SolverFailure("the highs solver ended with status "
+                        f"{highs.modelStatusToString(model_status)}")
+
+
+def highs_bound_and_gap(info: Any, status: Status,
+                        objective: float | None) -> tuple[float | None, float | None]:
+    """Best bound and gap from a HiGHS info record; an optimal run without them has gap 0."""
+    bound, gap = float(info.mip_dual_bound), float(info.mip_gap)
+    unknown_gap = 0.0 if status is Status.OPTIMAL else None
+    return (bound if math.isfinite(bound) else objective,
+            gap if math.isfinite(gap) and gap >= 0 else unknown_gap)
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How to solve: which solver, its time limit per solve and relative MIP gap."""
+
+    solver: Solver = Solver.HIGHS
+    time_limit: float = 60.0
+    gap: float = DEFAULT_GAP
+    threads: int | None = None
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Pipeline, *, solver: Solver = Solver.HIGHS,
+                      time_limit: float | None = None, gap: float | None = None) -> SolverOptions:
+        """Options from the Settings sheet, overridden by command-line values."""
+        s = pipeline.settings
+        return cls(solver=Solver(solver),
+                   time_limit=s.time_limit_s if time_limit is None else time_limit,
+                   gap=s.mip_gap if gap is None else gap)
+
+    @property
+    def label(self) -> str:
+        """Solver name and version for the Summary sheet."""
+        if self.solver is Solver.CBC:
+            return "CBC 2.10.3 (bundled with PuLP; optimality not trusted)"
+        version = getattr(highspy.Highs(), "version", lambda: "")()  # type: ignore[no-untyped-call]
+        return f"HiGHS {version}".strip()
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """One solver run: status, objective, best bound, relative gap and wall time."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A portfolio: selected projects and face values, with how it was established."""
+
+    status: Status
+    selected: frozenset[str] = frozenset()
+    face: dict[tuple[str, str], float] = field(default_factory=dict)
+    stages: tuple[SolveStats, ...] = ()
+    notes: tuple[str, ...] = ()
+    tie_break: tuple[SolveStats, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        """Total solver wall time over the stages, tie-breaking included."""
+        return sum(s.seconds for s in (*self.stages, *self.tie_break))
+
+    @property
+    def gap(self) -> float | None:
+        """Largest relative gap reached over the stages (None where unknown)."""
+        gaps = [s.gap for s in self.stages if s.status.has_solution]
+        if not gaps or any(g is None for g in gaps):
+            return None
+        return max(g for g in gaps if g is not None)

@@ -1,0 +1,285 @@
+"""Re-optimise one built model many times, each time with one project locked out.
+
+Ranking needs the optimum without each selected project. Rather than build and hand a new
+model to the solver per project, the model is built once, copied into HiGHS once, and each
+re-solve only fixes one column's bounds and swaps the objective. Two bounds skip MIP
+solves: a re-solve is infeasible if its LP relaxation is, and a stage is decided without a
+MIP when the best known portfolio without the project is within the MIP gap of the stage's
+lower bound (the larger of its LP relaxation and, for stage 1, the base optimum's bound,
+which holds for every restriction of the base model). Every portfolio found is kept and
+offered as the start of later re-solves that it is feasible for (those it does not use).
+
+The stages themselves are `portfolio.model.lexicographic`'s driver: `LockOut` is its
+backend on the persistent HiGHS copy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pulp
+
+from portfolio.constants import BOUND_TOLERANCE, GAP_FLOOR
+from portfolio.inputs.case import Pipeline
+from portfolio.inputs.vocabulary import Lock, Objective
+from portfolio.model.build import build
+from portfolio.model.container import Model
+from portfolio.model.lexicographic import (
+    Goal,
+    exact_weighted_shortfall,
+    extract,
+    lexicographic,
+    start_values,
+)
+from portfolio.model.outcomes import (
+    Solution,
+    SolverOptions,
+    SolveStats,
+    Status,
+    from_highs,
+    highs_bound_and_gap,
+)
+from portfolio.model.solver import INF, set_start, to_highs
+
+
+@dataclass(frozen=True)
+class Known:
+    """A feasible portfolio of the base model, as column values with its two objectives."""
+
+    selected: frozenset[str]
+    values: np.ndarray
+    shortfall: float
+    cost: float
+
+
+@dataclass
+class Counts:
+    """How each re-solve stage was settled, for the benchmark and the closing figures."""
+
+    mip: int = 0
+    decided: int = 0
+    infeasible_lp: int = 0
+
+
+class LockOut:
+    """The base model in HiGHS, re-solved with one project at a time locked out."""
+
+    def __init__(self, pipeline: Pipeline, options: SolverOptions,
+                 base: Solution | None = None, base_bound: float | None = None) -> None:
+        self.pipeline, self.options = pipeline, options
+        self.model: Model = build(pipeline)
+        self.min_cost = pipeline.settings.objective is Objective.MIN_COST
+        self.model.prob.setObjective(self.model.weighted_shortfall + self.model.budget_cost)
+        self.columns = self.model.prob.variables()
+        self.index = {v.name: j for j, v in enumerate(self.columns)}
+        self.highs = to_highs(self.model.prob, options)
+        self.all = np.arange(len(self.columns), dtype=np.int32)
+        self.integer = np.array([j for j, v in enumerate(self.columns) if v.cat == pulp.LpInteger],
+                                dtype=np.int32)
+        self.lower = np.array([v.lowBound for v in self.columns], dtype=float)[self.integer]
+        self.upper = np.array([v.upBound for v in self.columns], dtype=float)[self.integer]
+        self.locked, self.pid = -1, ""
+        self.held: float | None = None
+        self.shortfall_cost = self._vector(self.model.weighted_shortfall)
+        self.budget_cost = self._vector(self.model.budget_cost)
+        self.base = base if base is not None and base.status.has_solution else None
+        self.base_bound = base_bound
+        self.known: list[Known] = []
+        self._reduced_for: tuple[str, Known | None] = ("", None)
+        self.counts = Counts()
+        if self.base is not None:
+            self.remember(self.base)
+
+    def _vector(self, expression: pulp.LpAffineExpression) -> np.ndarray:
+        out = np.zeros(len(self.columns))
+        for var, coefficient in expression.items():
+            out[self.index[var.name]] = coefficient
+        return out
+
+    def remember(self, solution: Solution) -> None:
+        """Keep a feasible portfolio as a start for the re-solves it is feasible for."""
+        if any(k.selected == solution.selected for k in self.known):
+            return
+        self.known.append(self._known(solution))
+
+    def _known(self, solution: Solution) -> Known:
+        values = self._values(solution)
+        return Known(solution.selected, values,
+                     exact_weighted_shortfall(self.pipeline, solution.selected),
+                     float(self.budget_cost @ values))
+
+    def _reduced(self, pid: str) -> Known | None:
+        """The base portfolio less `pid` and its dependants, where that is still feasible.
+
+        Dropping projects only loosens budgets, pools and groups, so it stays feasible
+        unless a dropped project is locked in or (min_cost) coverage needs it.
+        """
+        if self.base is None or self.min_cost:
+            return None
+        if self._reduced_for[0] == pid:
+            return self._reduced_for[1]
+        known = self._reduce(self.base, pid)
+        self._reduced_for = (pid, known)
+        return known
+
+    def _reduce(self, base: Solution, pid: str) -> Known | None:
+        reduced = without_dependants(self.pipeline, base, pid)
+        dropped = base.selected - reduced.selected
+        if any(self.pipeline.project_by_id[p].lock is Lock.IN for p in dropped):
+            return None
+        return self._known(reduced)
+
+    def _best_known(self, pid: str, shortfall_at_most: float | None = None) -> Known | None:
+        """The best kept portfolio without `pid` (cheapest if the shortfall is capped)."""
+        reduced = self._reduced(pid)
+        usable = [k for k in (*self.known, *([reduced] if reduced else []))
+                  if pid not in k.selected
+                  and (shortfall_at_most is None or k.shortfall <= shortfall_at_most)]
+        if not usable:
+            return None
+        if shortfall_at_most is None and not self.min_cost:
+            return min(usable, key=lambda k: (k.shortfall, k.cost))
+        return min(usable, key=lambda k: k.cost)
+
+    def without(self, pid: str) -> Solution:
+        """The optimum with `pid` locked out (lexicographic for max_coverage)."""
+        column = self.index[self.model.y[pid].name]
+        lower, upper = self.columns[column].lowBound, self.columns[column].upBound
+        self.highs.changeColBounds(column, 0.0, 0.0)
+        self.locked, self.pid = column, pid
+        rows = self.highs.getNumRow()
+        try:
+            return lexicographic(self, self.pipeline)
+        finally:
+            held = self.highs.getNumRow() - rows
+            if held:
+                self.highs.deleteRows(held, np.arange(rows, rows + held, dtype=np.int32))
+            self.held = None
+            self.highs.changeColBounds(column, lower, upper)
+            self.locked, self.pid = -1, ""
+
+    # The driver's backend (`portfolio.model.lexicographic.Stages`) on the HiGHS copy.
+
+    def minimise(self, goal: Goal, start: np.ndarray | None,
+                 ) -> tuple[SolveStats, np.ndarray | None]:
+        """One stage: its LP bound, then the MIP unless a bound decides it."""
+        objective = self.shortfall_cost if goal is Goal.SHORTFALL else self.budget_cost
+        floor = self.base_bound if goal is Goal.SHORTFALL else None
+        return self._stage(self.pid, objective, start, floor, self.held)
+
+    def portfolio(self, stats: tuple[SolveStats, ...], status: Status, values: np.ndarray,
+                  notes: tuple[str, ...] = ()) -> Solution:
+        """The portfolio of a column vector."""
+        return extract(self.model, stats, status, self._named(values), notes)
+
+    def carry(self, stage1: Solution, values: np.ndarray) -> np.ndarray:
+        """Stage 2 starts from stage 1's portfolio, its shortfalls and tickets recomputed."""
+        return self._values(stage1)
+
+    def hold(self, goal: Goal, limit: float) -> None:
+        """An added row, deleted again when `without` returns."""
+        cost = self.shortfall_cost if goal is Goal.SHORTFALL else self.budget_cost
+        nonzero = np.flatnonzero(cost).astype(np.int32)
+        self.highs.addRow(-INF, limit, len(nonzero), nonzero, cost[nonzero])
+        if goal is Goal.SHORTFALL:
+            self.held = limit
+
+    def finish(self, stats: tuple[SolveStats, ...], status: Status, values: np.ndarray,
+               notes: tuple[str, ...] = (), *, settle: bool = True) -> Solution:
+        """The portfolio, kept as a start for later re-solves (no tie-breaking in ranking)."""
+        return self._solution(stats, status, values, notes)
+
+    def _stage(self, pid: str, objective: np.ndarray, start: np.ndarray | None,
+               floor: float | None, shortfall_at_most: float | None = None,
+               ) -> tuple[SolveStats, np.ndarray | None]:
+        """One lexicographic stage: LP bound, then the MIP unless a bound decides it."""
+        began = time.perf_counter()
+        highs = self.highs
+        highs.changeColsCost(len(self.all), self.all, objective)
+        highs.setOptionValue("solve_relaxation", True)
+        try:
+            highs.run()
+        finally:
+            highs.setOptionValue("solve_relaxation", False)
+        if highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            self.counts.infeasible_lp += 1
+            return SolveStats(Status.INFEASIBLE, None, None, None,
+                              time.perf_counter() - began), None
+        relaxed = highs.getInfo().objective_function_value
+        bound = max(relaxed, floor) if floor is not None else relaxed
+        known = self._best_known(pid, shortfall_at_most)
+        candidates = [] if known is None else [known.values]
+        if start is not None:
+            candidates.append(start)
+        incumbent = min(candidates, key=lambda v: float(objective @ v), default=None)
+        if incumbent is not None:
+            value = float(objective @ incumbent)
+            slack = self.options.gap * abs(value) + BOUND_TOLERANCE * max(1.0, abs(value))
+            if value - bound <= slack:
+                self.counts.decided += 1
+                return SolveStats(Status.OPTIMAL, value, bound,
+                                  (value - bound) / max(abs(value), GAP_FLOOR) if value else 0.0,
+                                  time.perf_counter() - began), incumbent
+            set_start(highs, incumbent.tolist())
+        self.counts.mip += 1
+        highs.run()
+        status = from_highs(highs)
+        seconds = time.perf_counter() - began
+        if not status.has_solution:
+            return SolveStats(status, None, None, None, seconds), None
+        info = highs.getInfo()
+        objective_value = float(info.objective_function_value)
+        dual, gap = highs_bound_and_gap(info, status, objective_value)
+        stats = SolveStats(status, objective_value, dual, gap, seconds)
+        return stats, self._polish(np.array(highs.getSolution().col_value))
+
+    def _polish(self, values: np.ndarray) -> np.ndarray:
+        """Integers rounded and fixed, the LP re-solved: face values that close gaps exactly.
+
+        A MIP answer may hold y = 0.999999 (within the integrality tolerance) with face
+        values scaled down to match; the LP with y fixed at 1 gives the exact financing.
+        """
+        highs, fixed = self.highs, np.round(values[self.integer])
+        upper = np.where(self.integer == self.locked, 0.0, self.upper)
+        highs.changeColsBounds(len(self.integer), self.integer, fixed, fixed)
+        highs.setOptionValue("solve_relaxation", True)
+        try:
+            highs.run()
+            polished = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            result = np.array(highs.getSolution().col_value) if polished else values
+        finally:
+            highs.setOptionValue("solve_relaxation", False)
+            highs.changeColsBounds(len(self.integer), self.integer, self.lower, upper)
+        return result
+
+    def _named(self, values: np.ndarray) -> dict[str, float]:
+        return {v.name: float(values[j]) for j, v in enumerate(self.columns)}
+
+    def _values(self, solution: Solution) -> np.ndarray:
+        """Column values of a portfolio, shortfalls and ticket flags recomputed exactly."""
+        names = start_values(self.model, solution.selected, solution.face)
+        return np.array([names.get(v.name, 0.0) for v in self.columns])
+
+    def _solution(self, stages: Sequence[SolveStats], status: Status, values: np.ndarray,
+                  notes: tuple[str, ...] = ()) -> Solution:
+        solution = extract(self.model, tuple(stages), status, self._named(values), notes)
+        self.remember(solution)
+        return solution
+
+
+def without_dependants(pipeline: Pipeline, solution: Solution, pid: str) -> Solution:
+    """A portfolio less `pid` and every selected project that needs it, transitively."""
+    dropped = {pid}
+    while True:
+        more = {p for p in solution.selected - dropped
+                if dropped & set(pipeline.project_by_id[p].requires)}
+        if not more:
+            break
+        dropped |= more
+    selected = solution.selected - dropped
+    return Solution(status=solution.status, selected=selected,
+                    face={k: v for k, v in solution.face.items() if k[0] in selected})

@@ -1,0 +1,47 @@
+"""The report's contents: everything the results workbook shows, as one typed value.
+
+`portfolio.run` fills it stage by stage; the sheets and the panel only read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from portfolio.analysis.comparison import Outcome
+from portfolio.analysis.figures import Figures
+from portfolio.analysis.frontier import Frontier
+from portfolio.analysis.rank import Regret
+from portfolio.analysis.sensitivity import Marginal
+from portfolio.inputs.case import Pipeline
+from portfolio.model.outcomes import Solution, SolverOptions
+
+CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the results workbook shows."""
+
+    pipeline: Pipeline
+    solution: Solution
+    options: SolverOptions
+    input_path: Path
+    regrets: Sequence[Regret] = ()
+    reasons: dict[str, str] = field(default_factory=dict)
+    diagnosis: Sequence[str] = ()
+    rank_seconds: float = 0.0
+    ranking: str = "regret"
+    frontier: Frontier | None = None
+    scenarios: Sequence[Outcome] | None = None
+    sensitivity: Sequence[Marginal] | None = None
+    analysis_seconds: float = 0.0
+    target: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def figures(self) -> Figures:
+        """The portfolio's recomputed figures."""
+        return Figures(self.pipeline, self.solution)

@@ -1,0 +1,252 @@
+"""The pipeline as one call: read -> validate -> solve -> rank -> analyse -> write.
+
+`solve` and `frontier` are what the `portfolio solve` and `portfolio frontier` commands
+run, and what tests and benchmarks call instead of re-orchestrating the stages. Each
+returns the typed `Report` it wrote, with the seconds each stage took; the command line
+only turns that into lines on the terminal and an exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+
+from portfolio.analysis import sweep
+from portfolio.analysis.figures import Figures
+from portfolio.errors import UsageError
+from portfolio.inputs.case import Pipeline
+from portfolio.model.lexicographic import optimise
+from portfolio.model.outcomes import CBC_WARNING, Solver, SolverOptions, Status
+from portfolio.report.contents import Report
+
+log = logging.getLogger("portfolio")
+
+#: A progress display for one sweep: called with a label and a length, it gives the
+#: callback to call as each task ends.
+Progress = Callable[[str, int], AbstractContextManager[Callable[[], object]]]
+
+
+class Ranking(StrEnum):
+    """`--rank`: rank the selection by regret, or not at all."""
+
+    REGRET = "regret"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One run as the command line asks for it (None: the Settings sheet's value)."""
+
+    path: Path
+    output: Path | None = None
+    solver: Solver = Solver.HIGHS
+    time_limit: float | None = None
+    gap: float | None = None
+    ranking: Ranking = Ranking.REGRET
+    frontier: bool = True
+    scenarios: bool = True
+    sensitivity: bool = True
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def target(self, suffix: str) -> Path:
+        """The output path, refused if it is not .xlsx or would overwrite the input."""
+        target = self.output or Path("outputs") / f"{self.path.stem}-{suffix}.xlsx"
+        if target.suffix.lower() != ".xlsx":
+            raise UsageError(f"the output {target} must be an .xlsx file name")
+        if _same_file(self.path, target):
+            raise UsageError(f"the output {target} is the input workbook; choose another -o "
+                             "path")
+        return target
+
+
+@dataclass
+class Hooks:
+    """What the caller sees while a run goes: warnings as they arise, and sweep progress."""
+
+    warn: Callable[[str], object] = log.warning
+    progress: Progress | None = None
+
+    def sweep(self, label: str, length: int) -> AbstractContextManager[Callable[[], object]]:
+        """The progress callback for one sweep (a no-op without a display)."""
+        if self.progress is None:
+            return nullcontext(_nothing)
+        return self.progress(label, length)
+
+
+def _nothing() -> None:
+    return None
+
+
+class _Clock:
+    """Seconds per stage, logged as each ends (`--debug` shows them)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+            log.info("stage %s: %.3f s", name, self.seconds[name])
+
+
+def load(path: Path, hooks: Hooks | None = None) -> Pipeline:
+    """Read and validate a workbook (the `validate` command), reporting its warnings."""
+    from portfolio.inputs.validate import load as read_and_validate
+
+    pipeline = read_and_validate(path)
+    for warning in pipeline.warnings:
+        (hooks or Hooks()).warn(warning)
+    return pipeline
+
+
+def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock,
+             ) -> tuple[Path, Pipeline, SolverOptions]:
+    """Output path, validated case and solver options: what every run starts from."""
+    from portfolio.workbook.save import check_writable
+
+    target = request.target(suffix)
+    with clock.stage("read_validate"):
+        from portfolio.inputs.validate import load as read_and_validate
+
+        pipeline = read_and_validate(request.path)
+    check_writable(target)
+    for warning in pipeline.warnings:
+        hooks.warn(warning)
+    options = SolverOptions.from_pipeline(pipeline, solver=request.solver,
+                                          time_limit=request.time_limit, gap=request.gap)
+    if options.solver is Solver.CBC:
+        hooks.warn(CBC_WARNING)
+    return target, pipeline, options
+
+
+def solve(request: Request, hooks: Hooks | None = None) -> Report:
+    """Run the whole pipeline and write the results workbook; return what was written.
+
+    Without a feasible portfolio the workbook holds the diagnosis (infeasible) or the
+    time-limit note, and the report's status says which; nothing is ranked or analysed.
+    """
+    from portfolio.report.sheets import write_report
+
+    hooks = hooks or Hooks()
+    clock = _Clock()
+    target, pipeline, options = _prepare(request, "portfolio", hooks, clock)
+    with clock.stage("solve"):
+        solution = optimise(pipeline, options)
+    report = Report(pipeline=pipeline, solution=solution, options=options,
+                    input_path=request.path, target=target)
+    if not solution.status.has_solution:
+        with clock.stage("diagnose"):
+            report = replace(report, diagnosis=_diagnosis(report))
+        with clock.stage("write"):
+            write_report(report, target)
+        return replace(report, timings=dict(clock.seconds))
+    report = _rank_and_analyse(request, report, hooks, clock)
+    with clock.stage("write"):
+        write_report(report, target)
+    return replace(report, timings=dict(clock.seconds))
+
+
+def _diagnosis(report: Report) -> list[str]:
+    """Why no portfolio was found, in sentences for the Diagnosis sheet and the terminal."""
+    from portfolio.analysis.diagnose import diagnose
+
+    if report.solution.status is Status.INFEASIBLE:
+        return diagnose(report.pipeline, report.options)
+    return [f"The solver ran for its time limit ({report.options.time_limit:g} s per solve) "
+            "without finding any portfolio that meets the hard constraints. Raise "
+            "time_limit_s (or --time-limit), or relax locks and limits, and solve again."]
+
+
+def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Clock) -> Report:
+    """The regret ranking, the rejection reasons and the sweeps asked for, on one executor."""
+    from portfolio.analysis.frontier import levels
+    from portfolio.analysis.rank import rank
+    from portfolio.analysis.reasons import rejection_reasons
+    from portfolio.analysis.sensitivity import limits
+
+    pipeline, options = report.pipeline, report.options
+    figures = Figures(pipeline, report.solution)
+    ranked = request.ranking is Ranking.REGRET and bool(figures.selected)
+    sizes = [len(figures.selected) if ranked else 0,
+             len(levels(pipeline)) if request.frontier else 0,
+             len(pipeline.scenarios) if request.scenarios else 0,
+             len(limits(figures)) if request.sensitivity else 0]
+    with sweep.executor(request.scheduler, request.workers, tasks=max(sizes)) as pool:
+        regrets, rank_seconds = [], 0.0
+        if ranked:
+            began = time.perf_counter()
+            with clock.stage("rank"), hooks.sweep("ranking by regret", sizes[0]) as tick:
+                regrets = rank(pipeline, figures, options, pool=pool, progress=tick)
+            rank_seconds = time.perf_counter() - began
+        report = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
+                         rank_seconds=rank_seconds, ranking=request.ranking.value)
+        began = time.perf_counter()
+        with clock.stage("analyse"):
+            report = _analyse(request, report, figures, pool, hooks, sizes)
+        return replace(report, analysis_seconds=time.perf_counter() - began)
+
+
+def _analyse(request: Request, report: Report, figures: Figures, pool: Executor | None,
+             hooks: Hooks, sizes: list[int]) -> Report:
+    """The frontier, scenario and sensitivity sweeps that were asked for."""
+    from portfolio.analysis.comparison import scenarios
+    from portfolio.analysis.frontier import frontier
+    from portfolio.analysis.sensitivity import sensitivity
+
+    pipeline, options = report.pipeline, report.options
+    if request.frontier:
+        with hooks.sweep("efficient frontier", sizes[1]) as tick:
+            report = replace(report, frontier=frontier(
+                pipeline, options, base=report.solution, pool=pool, progress=tick))
+    if request.scenarios and pipeline.scenarios:
+        with hooks.sweep("scenarios", sizes[2]) as tick:
+            report = replace(report, scenarios=scenarios(
+                pipeline, figures, options, pool=pool, progress=tick))
+    if request.sensitivity:
+        with hooks.sweep("sensitivity", sizes[3]) as tick:
+            report = replace(report, sensitivity=sensitivity(
+                figures, options, pool=pool, progress=tick))
+    return report
+
+
+def frontier(request: Request, hooks: Hooks | None = None) -> Report:
+    """Solve every budget level and write a workbook holding only the Frontier sheet."""
+    from portfolio.analysis.frontier import frontier as solve_levels
+    from portfolio.analysis.frontier import levels
+    from portfolio.report.sheets import write_frontier
+
+    hooks = hooks or Hooks()
+    clock = _Clock()
+    target, pipeline, options = _prepare(request, "frontier", hooks, clock)
+    count = len(levels(pipeline))
+    with (clock.stage("analyse"),
+          sweep.executor(request.scheduler, request.workers, tasks=count) as pool,
+          hooks.sweep("efficient frontier", count) as tick):
+        result = solve_levels(pipeline, options, pool=pool, progress=tick)
+    base = next((p.variant.solution for p in result.points if p.pct == 100.0), None)
+    report = Report(pipeline=pipeline, solution=base or result.points[-1].variant.solution,
+                    options=options, input_path=request.path, frontier=result, target=target)
+    with clock.stage("write"):
+        write_frontier(report, target)
+    return replace(report, timings=dict(clock.seconds))
+
+
+def _same_file(path: Path, target: Path) -> bool:
+    """Whether writing `target` would overwrite `path` (also through links or case)."""
+    import os
+
+    try:
+        return target.exists() and path.exists() and os.path.samefile(path, target)
+    except OSError:
+        return target.resolve() == path.resolve()
