@@ -33,12 +33,12 @@ MAX_CONFLICTS = 5
 def _with_forcing(pipe: Pipeline, keep: set[Forcing]) -> Pipeline:
     """The pipeline with only the forcing rows in `keep` (others unlocked / not demanded)."""
     projects = tuple(
-        p if p.lock is not Lock.IN or ("lock", p.project_id) in keep
+        p if p.lock != Lock.IN or ("lock", p.project_id) in keep
         else p.model_copy(update={"lock": None})
         for p in pipe.projects
     )
     demands = pipe.demands
-    if pipe.settings.objective is Objective.MIN_COST:
+    if pipe.settings.objective == Objective.MIN_COST:
         demands = tuple(
             d if ("cover", row) in keep else d.model_copy(update={"demand_t": 0.0})
             for row, d in enumerate(pipe.demands)
@@ -58,8 +58,8 @@ def _feasible(pipe: Pipeline, options: SolverOptions) -> bool | None:
 
 def _candidates(pipe: Pipeline) -> list[Forcing]:
     """The forcing rows of a pipeline, in workbook order."""
-    candidates: list[Forcing] = [("lock", p.project_id) for p in pipe.projects if p.lock is Lock.IN]
-    if pipe.settings.objective is Objective.MIN_COST:
+    candidates: list[Forcing] = [("lock", p.project_id) for p in pipe.projects if p.lock == Lock.IN]
+    if pipe.settings.objective == Objective.MIN_COST:
         candidates += [("cover", row) for row, d in enumerate(pipe.demands) if d.demand_t > 0]
     return candidates
 

@@ -57,7 +57,7 @@ def compare(pipeline: Pipeline, base: Figures, pid: str, without: Solution) -> R
 
 def plain_regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) -> Regret:
     """The definition: build the model with `pid` locked out and optimise it afresh."""
-    if pipeline.project_by_id[pid].lock is Lock.IN:
+    if pipeline.project_by_id[pid].lock == Lock.IN:
         return Regret(pid, None, None, critical=True, note="locked in")
     without = optimise(pipeline, options, locked_out=frozenset({pid}), tie_break=False,
                        hint=without_dependants(pipeline, base.solution, pid))
@@ -88,7 +88,7 @@ def _lock_out(job: _Job) -> LockOut:
         _BUILT.clear()
         base = job.base.solution
         first = base.stages[0] if base.stages else None
-        min_cost = job.pipeline.settings.objective is Objective.MIN_COST
+        min_cost = job.pipeline.settings.objective == Objective.MIN_COST
         bound = first.bound if first and not min_cost else None
         _BUILT[job.key] = LockOut(job.pipeline, job.options, base, bound)
     return _BUILT[job.key]
@@ -103,11 +103,11 @@ def rank(pipeline: Pipeline, base: Figures, options: SolverOptions, *,
     `pool` (None: in this process), each worker building the model once.
     """
     locked = [Regret(pid, None, None, critical=True, note="locked in") for pid in base.selected
-              if pipeline.project_by_id[pid].lock is Lock.IN]
+              if pipeline.project_by_id[pid].lock == Lock.IN]
     for _ in locked:
         if progress:
             progress()
-    others = [pid for pid in base.selected if pipeline.project_by_id[pid].lock is not Lock.IN]
+    others = [pid for pid in base.selected if pipeline.project_by_id[pid].lock != Lock.IN]
     job = _Job(pipeline, base, options)
     try:
         regrets = sweep.run(pool, job, others, progress)

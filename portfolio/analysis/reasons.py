@@ -52,7 +52,7 @@ def own_blocker(pipe: Pipeline, project: Project) -> str | None:
     """Why the project can never be selected, judged on its own row alone (or None)."""
     s = pipe.settings
     gap = pipe.gap(project)
-    if project.lock is Lock.OUT:
+    if project.lock == Lock.OUT:
         return "Locked out on the Projects sheet (lock = out)."
     if s.max_lead_time_months is not None and project.lead_time_months > s.max_lead_time_months:
         return (f"Lead time of {project.lead_time_months} months exceeds the schedule limit "
@@ -146,7 +146,7 @@ def _comparative(figures: Figures, project: Project, chosen: set[str],
                 "covered by the selected projects; adding it would only add budget cost.")
     limits = _binding_limits(figures, project)
     tail = f" Binding limits: {'; '.join(limits)}." if limits else ""
-    if pipe.settings.objective is Objective.MIN_COST:
+    if pipe.settings.objective == Objective.MIN_COST:
         return "Not needed: all demand is covered at lower budget cost without it." + tail
     gain = sum(row.demand.weight * min(row.shortfall_t, pipe.supply_contribution(project,
                                                                                row.demand))

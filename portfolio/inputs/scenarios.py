@@ -17,7 +17,7 @@ from dataclasses import replace
 from portfolio.inputs.case import Pipeline, Scenario, demand_key
 from portfolio.inputs.fields import shown
 from portfolio.inputs.rows import ALL, NO_LIMIT, STAGES, TOTAL, Demand, Project, ScenarioRow
-from portfolio.inputs.vocabulary import Change, ScenarioLock
+from portfolio.inputs.vocabulary import Change, Lock, ScenarioLock
 
 __all__ = ["Scenario", "apply", "describe", "matches_demand", "matches_project"]
 
@@ -58,7 +58,7 @@ def apply(pipeline: Pipeline, scenario: Scenario) -> Pipeline:
     budgets = dict(pipeline.budgets)
     demand_factors = [1.0] * len(pipeline.demands)
     capacity_factors = {pool.pool_id: 1.0 for pool in pipeline.pools}
-    locks: dict[str, str | None] = {}
+    locks: dict[str, Lock | None] = {}
     delays = {project.project_id: 0 for project in pipeline.projects}
     limit = settings.max_lead_time_months
 
@@ -79,7 +79,8 @@ def apply(pipeline: Pipeline, scenario: Scenario) -> Pipeline:
                 if row.everything or pool_id == row.target:
                     capacity_factors[pool_id] *= float(row.value)
         elif row.change == Change.LOCK:
-            locks[str(row.target)] = None if row.value == ScenarioLock.FREE else str(row.value)
+            free = row.value == ScenarioLock.FREE
+            locks[str(row.target)] = None if free else Lock(str(row.value))
         elif row.change == Change.DELAY_MONTHS:
             for project in pipeline.projects:
                 if row.everything or matches_project(str(row.target), project):
@@ -114,7 +115,7 @@ def _year(row: ScenarioRow) -> int | None:
     return int(row.target) if row.target is not None and row.target.isdigit() else None
 
 
-def _project(project: Project, delay: int, locks: dict[str, str | None]) -> Project:
+def _project(project: Project, delay: int, locks: dict[str, Lock | None]) -> Project:
     update: dict[str, object] = {}
     if delay:
         update["lead_time_months"] = project.lead_time_months + delay

@@ -27,7 +27,7 @@ def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),
     sets one per lexicographic stage.
     """
     if full_coverage is None:
-        full_coverage = pipeline.settings.objective is Objective.MIN_COST
+        full_coverage = pipeline.settings.objective == Objective.MIN_COST
     model = Model(pipeline=pipeline, prob=pulp.LpProblem("portfolio", pulp.LpMinimize),
                   names=Names())
     _variables(model, full_coverage, capacity_bounds)

@@ -110,9 +110,9 @@ def locks(m: Model, locked_out: frozenset[str]) -> None:
     for project in m.pipeline.projects:
         pid = project.project_id
         y = m.y[pid]
-        if project.lock is Lock.OUT or pid in locked_out:
+        if project.lock == Lock.OUT or pid in locked_out:
             m.add(y <= 0, Family.LOCK_OUT, pid)
-        elif project.lock is Lock.IN:
+        elif project.lock == Lock.IN:
             m.add(y >= 1, Family.LOCK_IN, pid)
 
 

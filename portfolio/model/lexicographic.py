@@ -66,7 +66,7 @@ class Stages(Protocol, Generic[V]):
 
 def lexicographic(stages: Stages[V], pipeline: Pipeline) -> Solution:
     """Optimise the contract's objective on `stages`, exactly as specified (see the module)."""
-    if pipeline.settings.objective is Objective.MIN_COST:
+    if pipeline.settings.objective == Objective.MIN_COST:
         only, values = stages.minimise(Goal.COST, None)
         if values is None:
             return Solution(status=only.status, stages=(only,))

@@ -28,13 +28,6 @@ CBC_WARNING = (
 )
 
 
-class Solver(StrEnum):
-    """The MIP solvers `--solver` offers."""
-
-    HIGHS = "highs"
-    CBC = "cbc"
-
-
 class Status(StrEnum):
     """What a solve established (the Summary sheet's `status`)."""
 
@@ -47,6 +40,13 @@ class Status(StrEnum):
     def has_solution(self) -> bool:
         """Whether a portfolio satisfying every hard constraint was found."""
         return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+class Solver(StrEnum):
+    """The MIP solvers `--solver` offers."""
+
+    HIGHS = "highs"
+    CBC = "cbc"
 
 
 #: Native HiGHS model statuses that stop a run early, keeping the best point found if any.

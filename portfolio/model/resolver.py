@@ -72,7 +72,7 @@ class LockOut:
                  base: Solution | None = None, base_bound: float | None = None) -> None:
         self.pipeline, self.options = pipeline, options
         self.model: Model = build(pipeline)
-        self.min_cost = pipeline.settings.objective is Objective.MIN_COST
+        self.min_cost = pipeline.settings.objective == Objective.MIN_COST
         self.model.prob.setObjective(self.model.weighted_shortfall + self.model.budget_cost)
         self.columns = self.model.prob.variables()
         self.index = {v.name: j for j, v in enumerate(self.columns)}
@@ -129,7 +129,7 @@ class LockOut:
     def _reduce(self, base: Solution, pid: str) -> Known | None:
         reduced = without_dependants(self.pipeline, base, pid)
         dropped = base.selected - reduced.selected
-        if any(self.pipeline.project_by_id[p].lock is Lock.IN for p in dropped):
+        if any(self.pipeline.project_by_id[p].lock == Lock.IN for p in dropped):
             return None
         return self._known(reduced)
 

@@ -15,9 +15,9 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from portfolio.errors import InvalidWorkbook, Issue
-from portfolio.inputs.fields import Unusable, suggest
 from portfolio.workbook.cells import cell_ref, column_letter
 from portfolio.workbook.package import MAX_COLUMNS, MAX_ROWS, Package, Refused, SheetScan
+from portfolio.workbook.values import Unusable, suggest
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
