@@ -32,7 +32,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run
 
-# Regenerate the committed worked example from portfolio/example.py.
+# Regenerate the committed worked example from portfolio/inputs/example.py.
 example: $(VENV)/.installed
 	$(BIN)/portfolio template inputs/example.xlsx --example --force
 

@@ -6,7 +6,9 @@ tested against files the product did not make.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import os
 import subprocess
 import sys
@@ -110,6 +112,22 @@ def cli(*args: str | Path, cwd: Path | None = None, timeout: float = 300) -> Run
         cwd=cwd or ROOT, env=env, timeout=timeout, check=False,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def call(*args: str | Path) -> Run:
+    """Run the command line in this process (`portfolio.cli.main`): the same code path as
+    `cli`, without starting an interpreter per run. Real-subprocess runs stay in
+    tests/cli/, the corpus and the output-safety tests."""
+    from portfolio.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code
+    return Run(int(code or 0), out.getvalue(), err.getvalue())
 
 
 def read_output(path: Path) -> dict[str, pd.DataFrame]:

@@ -20,7 +20,7 @@ from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions
 from portfolio.model.resolver import LockOut
 from tests.helpers import cli, settings, tiny, variant, write_book
-from tests.test_bruteforce import generate
+from tests.independent.test_bruteforce import generate
 
 EXACT = SolverOptions(gap=0)
 

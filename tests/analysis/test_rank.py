@@ -13,7 +13,7 @@ from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions
 from tests.helpers import project, settings, tiny, variant, write_book
-from tests.test_bruteforce import brute_force, generate
+from tests.independent.test_bruteforce import brute_force, generate
 
 OPTIONS = SolverOptions(gap=0)
 

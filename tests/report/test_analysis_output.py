@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.checker import check
-from tests.helpers import cli, read_output, settings, summary, tiny, variant, write_book
-from tests.test_analysis import SCENARIO_ROWS
+from tests.analysis.test_analysis import SCENARIO_ROWS
+from tests.helpers import call, cli, read_output, settings, summary, tiny, variant, write_book
+from tests.independent.checker import check
 
 CHART_TITLES = ("Coverage against budget", "supply against demand", "Financing mix",
                 "Budget cost by year", "Coverage by sector per scenario")
@@ -33,7 +33,7 @@ def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("analysis")
     source = write_book(folder / "in.xlsx", data())
     target = folder / "out.xlsx"
-    run = cli("solve", source, "-o", target, "--workers", "1")
+    run = call("solve", source, "-o", target, "--workers", "1")
     assert run.code == 0, run.stderr
     return source, target
 
@@ -89,7 +89,7 @@ def test_frontier_command_writes_only_the_frontier(tmp_path: Path) -> None:
 def test_analysis_can_be_switched_off(tmp_path: Path) -> None:
     source = write_book(tmp_path / "in.xlsx", data())
     target = tmp_path / "out.xlsx"
-    run = cli("solve", source, "-o", target, "--no-frontier", "--no-scenarios",
+    run = call("solve", source, "-o", target, "--no-frontier", "--no-scenarios",
               "--no-sensitivity", "--rank", "none")
     assert run.code == 0, run.stderr
     sheets = read_output(target)

@@ -16,9 +16,8 @@ import pytest
 from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import Solution, SolverOptions
-from tests.checker import check
 from tests.helpers import (
-    cli,
+    call,
     offtake,
     pool,
     project,
@@ -28,7 +27,8 @@ from tests.helpers import (
     variant,
     write_book,
 )
-from tests.test_bruteforce import generate
+from tests.independent.checker import check
+from tests.independent.test_bruteforce import generate
 
 HIGHS = SolverOptions(gap=0, time_limit=60)
 CBC = SolverOptions(solver="cbc", gap=0, time_limit=60)
@@ -102,7 +102,7 @@ def test_two_runs_of_the_cli_write_the_same_sheets(tmp_path: Path) -> None:
     outputs = []
     for n in (1, 2):
         out = tmp_path / f"out{n}.xlsx"
-        assert cli("solve", source, "-o", out).code == 0
+        assert call("solve", source, "-o", out).code == 0
         assert check(source, out) == []
         outputs.append(read_output(out))
     for name in ("Selection", "Financing", "Coverage", "Budget", "Pools", "Rejected"):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from portfolio.cli import main
-from tests.corpus import CASES, Case, markdown, missing_path_lines
 from tests.helpers import ROOT, cli
+from tests.independent.corpus import CASES, Case, markdown, missing_path_lines
 
 
 def validate(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
@@ -41,7 +41,7 @@ def test_a_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_the_base_of_the_corpus_is_valid(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.corpus import _book
+    from tests.independent.corpus import _book
 
     path = tmp_path / "base.xlsx"
     _book()(path)

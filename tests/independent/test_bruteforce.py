@@ -20,8 +20,8 @@ from portfolio.analysis.figures import Figures
 from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions, Status
-from tests.checker import check
-from tests.helpers import cli, read_output, write_book
+from tests.helpers import call, read_output, write_book
+from tests.independent.checker import check
 
 MATERIALS = [("magnets", "NdPr oxide"), ("batteries", "graphite")]
 YEARS = range(2026, 2030)
@@ -213,7 +213,7 @@ def test_generator_covers_feasible_and_infeasible_cases() -> None:
 def test_cli_output_passes_independent_check(tmp_path: Path, seed: int) -> None:
     source = write_book(tmp_path / "in.xlsx", generate(seed))
     out = tmp_path / "out.xlsx"
-    run = cli("solve", source, "-o", out)
+    run = call("solve", source, "-o", out)
     assert run.code == 0, run.stderr
     assert check(source, out) == []
 
@@ -222,6 +222,6 @@ def test_cli_reports_infeasible_seed_with_exit_4(tmp_path: Path) -> None:
     assert brute_force(generate(1)) is None
     source = write_book(tmp_path / "in.xlsx", generate(1))
     out = tmp_path / "out.xlsx"
-    run = cli("solve", source, "-o", out)
+    run = call("solve", source, "-o", out)
     assert run.code == 4, run.stderr
     assert "Diagnosis" in read_output(out)

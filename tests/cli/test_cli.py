@@ -8,7 +8,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.checker import check
 from tests.helpers import (
     ROOT,
     cli,
@@ -21,7 +20,8 @@ from tests.helpers import (
     variant,
     write_book,
 )
-from tests.test_mknap import PROBLEMS, as_workbook
+from tests.independent.checker import check
+from tests.independent.test_mknap import PROBLEMS, as_workbook
 
 EXAMPLE = ROOT / "inputs" / "example.xlsx"
 CONTRACT_SHEETS = {

@@ -1,8 +1,8 @@
 """Decision analysis: frontier, scenarios and sensitivity against hand answers and brute force.
 
 Every expected figure is computed independently of the product's model: by hand on tiny
-instances, or by `tests.test_bruteforce.brute_force`, which enumerates every selection of
-a workbook's raw rows with its own financing MILP.
+instances, or by `tests.independent.test_bruteforce.brute_force`, which enumerates every
+selection of a workbook's raw rows with its own financing MILP.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions, Status
 from tests.helpers import demand, offtake, pool, project, settings, tiny, variant, write_book
-from tests.test_bruteforce import brute_force, generate
+from tests.independent.test_bruteforce import brute_force, generate
 
 OPTIONS = SolverOptions(gap=0)
 SEEDS = [0, 1, 2, 3, 5, 7, 9, 12]

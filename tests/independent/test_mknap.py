@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.checker import check
-from tests.helpers import cli, read_output, summary, write_book
+from tests.helpers import call, read_output, summary, write_book
+from tests.independent.checker import check
 
 PLAN = 2030
 # A copy of shared/bench/mknap1.json (OR-Library mknap1, with its sources inside), kept in
@@ -63,7 +63,7 @@ def test_published_optimum_through_cli(tmp_path: Path, problem: dict[str, Any]) 
     data = as_workbook(problem)
     source = write_book(tmp_path / "mknap.xlsx", data)
     out = tmp_path / "result.xlsx"
-    run = cli("solve", source, "-o", out)
+    run = call("solve", source, "-o", out)
     assert run.code == 0, run.stderr
     sheets = read_output(out)
     summ = summary(sheets)
@@ -74,7 +74,7 @@ def test_published_optimum_through_cli(tmp_path: Path, problem: dict[str, Any]) 
 
 
 def test_vendored_copy_matches_shared_when_present() -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "bench" / "mknap1.json"
+    shared = Path(__file__).resolve().parents[3] / "shared" / "bench" / "mknap1.json"
     if shared.exists():
         assert json.loads(shared.read_text()) == PROBLEMS
     assert len(PROBLEMS) == 7 and all(p["optimum"] > 0 for p in PROBLEMS)

@@ -1,8 +1,8 @@
 """Property-based tests: hypothesis-built workbooks through the real command line.
 
-Valid pipelines are solved in-process and checked against `tests.checker` and a brute-force
-optimum written here (every selection enumerated, its cheapest financing found by a small
-MILP of its own). Broken pipelines must be refused with exit 3 at the broken cell.
+Valid pipelines are solved in-process and checked against `tests.independent.checker` and a
+brute-force optimum written here (every selection enumerated, its cheapest financing found by a
+small MILP of its own). Broken pipelines must be refused with exit 3 at the broken cell.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from portfolio.cli import main
-from tests.checker import check, totals
 from tests.helpers import read_output, summary, write_book
-from tests.strategies import KINDS, Broken, Data, broken_pipelines, pipelines
+from tests.independent.checker import check, totals
+from tests.independent.strategies import KINDS, Broken, Data, broken_pipelines, pipelines
 
 # Reproducible on a clean clone: a fixed seed per test, and no example database.
 DETERMINISTIC = {"derandomize": True, "database": None, "deadline": None,
