@@ -19,7 +19,7 @@ from typing import Any
 import pulp
 
 from portfolio import run
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.model import solver as solver_module
 from portfolio.model.build import build
 from portfolio.model.lexicographic import optimise
@@ -27,7 +27,7 @@ from portfolio.model.outcomes import SolverOptions, SolveStats
 from portfolio.model.solver import configure
 
 
-def _pure_highs(folder: Path, chosen: SolverOptions, pipeline: Pipeline) -> float:
+def _pure_highs(folder: Path, chosen: SolverOptions, pipeline: Case) -> float:
     """Re-run the selection with every model written to MPS, then solve those with highspy."""
     import highspy
 
@@ -66,18 +66,18 @@ def measure(path: Path, ranking: bool) -> dict[str, Any]:
         report = run.solve(request, run.Hooks(warn=lambda _: None))
         seconds = report.timings
         began = time.perf_counter()
-        build(report.pipeline)
+        build(report.case)
         out["build"] = time.perf_counter() - began
         out["read_validate"] = seconds["read_validate"]
         out["solve"] = seconds["solve"] - out["build"]
         solution = report.solution
         out["status"], out["gap"] = solution.status.value, solution.gap
-        out["projects"] = len(report.pipeline.projects)
+        out["projects"] = len(report.case.projects)
         out["selected"] = len(solution.selected)
         out["rank"] = seconds.get("rank") if ranking and solution.status.has_solution else None
         out["write"] = seconds["write"]
         out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        out["pure_highs"] = _pure_highs(Path(folder), report.options, report.pipeline)
+        out["pure_highs"] = _pure_highs(Path(folder), report.options, report.case)
     return out
 
 

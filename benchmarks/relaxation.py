@@ -49,7 +49,7 @@ def as_built(model: Model, highs: highspy.Highs, rows: dict[str, int]) -> None:
 
 def before(model: Model, highs: highspy.Highs, rows: dict[str, int]) -> None:
     """Undo the issue 4 tightenings: raw supply volumes, pair bounds without the gap term."""
-    pipe = model.pipeline
+    pipe = model.case
     column = {v.name: j for j, v in enumerate(model.prob.variables())}
     for row, demand in enumerate(pipe.demands):
         name = f"shortfall-{row + 1}" if f"shortfall-{row + 1}" in rows else f"cover-{row + 1}"
@@ -94,7 +94,7 @@ def _solve(highs: highspy.Highs, relax: bool) -> tuple[float, float]:
 def study(path: Path, variant: Variant) -> dict[str, float]:
     """Both stages of one pipeline under one variant: relaxation, optimum and MIP time."""
     pipe = load(path)
-    options = SolverOptions.from_pipeline(pipe)
+    options = SolverOptions.from_case(pipe)
     model = build(pipe)
     model.prob.setObjective(model.weighted_shortfall + model.budget_cost)
     columns = model.prob.variables()

@@ -127,9 +127,9 @@ def validate(path: Path) -> None:
     """Check a filled-in workbook and print every problem at once."""
     from portfolio.run import load
 
-    pipeline = load(path, HOOKS)
-    click.echo(f"{path}: valid: {len(pipeline.projects)} projects, {len(pipeline.pools)} pools, "
-               f"{len(pipeline.demands)} demand rows")
+    case = load(path, HOOKS)
+    click.echo(f"{path}: valid: {len(case.projects)} projects, {len(case.pools)} pools, "
+               f"{len(case.demands)} demand rows")
 
 
 @cli.command()
@@ -151,7 +151,7 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
         _fail(ExitCode.NO_SOLUTION, "time limit reached before any feasible portfolio was found:",
               report.diagnosis, report.target)
     figures = report.figures
-    click.echo(f"{status.value}: {len(figures.selected)} of {len(report.pipeline.projects)} "
+    click.echo(f"{status.value}: {len(figures.selected)} of {len(report.case.projects)} "
                f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}, "
                f"budget cost {figures.total_cost:,.1f} USD m")
     click.echo(f"wrote {report.target}")

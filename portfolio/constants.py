@@ -26,5 +26,8 @@ SHARE_TOLERANCE = 1e-6
 AGREEMENT = 1e-5
 #: A reason says a row is fully covered at this share of its demand and above.
 FULL = 0.999
+#: Regrets are kept to this many decimals: beyond them lies only the arithmetic of whichever
+#: equally good portfolio a worker happened to find first, which must not order rank ties.
+REGRET_DECIMALS = 9
 #: The default relative MIP gap where no Settings sheet gives one.
 DEFAULT_GAP = 1e-4

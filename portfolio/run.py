@@ -20,7 +20,7 @@ from pathlib import Path
 from portfolio.analysis import sweep
 from portfolio.analysis.figures import Figures
 from portfolio.errors import UsageError
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import CBC_WARNING, Solver, SolverOptions, Status
 from portfolio.report.contents import Report
@@ -100,18 +100,18 @@ class _Clock:
             log.info("stage %s: %.3f s", name, self.seconds[name])
 
 
-def load(path: Path, hooks: Hooks | None = None) -> Pipeline:
+def load(path: Path, hooks: Hooks | None = None) -> Case:
     """Read and validate a workbook (the `validate` command), reporting its warnings."""
     from portfolio.inputs.validate import load as read_and_validate
 
-    pipeline = read_and_validate(path)
-    for warning in pipeline.warnings:
+    case = read_and_validate(path)
+    for warning in case.warnings:
         (hooks or Hooks()).warn(warning)
-    return pipeline
+    return case
 
 
 def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock,
-             ) -> tuple[Path, Pipeline, SolverOptions]:
+             ) -> tuple[Path, Case, SolverOptions]:
     """Output path, validated case and solver options: what every run starts from."""
     from portfolio.workbook.save import check_writable
 
@@ -119,15 +119,15 @@ def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock,
     with clock.stage("read_validate"):
         from portfolio.inputs.validate import load as read_and_validate
 
-        pipeline = read_and_validate(request.path)
+        case = read_and_validate(request.path)
     check_writable(target)
-    for warning in pipeline.warnings:
+    for warning in case.warnings:
         hooks.warn(warning)
-    options = SolverOptions.from_pipeline(pipeline, solver=request.solver,
+    options = SolverOptions.from_case(case, solver=request.solver,
                                           time_limit=request.time_limit, gap=request.gap)
     if options.solver is Solver.CBC:
         hooks.warn(CBC_WARNING)
-    return target, pipeline, options
+    return target, case, options
 
 
 def solve(request: Request, hooks: Hooks | None = None) -> Report:
@@ -140,10 +140,10 @@ def solve(request: Request, hooks: Hooks | None = None) -> Report:
 
     hooks = hooks or Hooks()
     clock = _Clock()
-    target, pipeline, options = _prepare(request, "portfolio", hooks, clock)
+    target, case, options = _prepare(request, "portfolio", hooks, clock)
     with clock.stage("solve"):
-        solution = optimise(pipeline, options)
-    report = Report(pipeline=pipeline, solution=solution, options=options,
+        solution = optimise(case, options)
+    report = Report(case=case, solution=solution, options=options,
                     input_path=request.path, target=target)
     if not solution.status.has_solution:
         with clock.stage("diagnose"):
@@ -162,7 +162,7 @@ def _diagnosis(report: Report) -> list[str]:
     from portfolio.analysis.diagnose import diagnose
 
     if report.solution.status is Status.INFEASIBLE:
-        return diagnose(report.pipeline, report.options)
+        return diagnose(report.case, report.options)
     return [f"The solver ran for its time limit ({report.options.time_limit:g} s per solve) "
             "without finding any portfolio that meets the hard constraints. Raise "
             "time_limit_s (or --time-limit), or relax locks and limits, and solve again."]
@@ -175,19 +175,19 @@ def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Cl
     from portfolio.analysis.reasons import rejection_reasons
     from portfolio.analysis.sensitivity import limits
 
-    pipeline, options = report.pipeline, report.options
-    figures = Figures(pipeline, report.solution)
+    case, options = report.case, report.options
+    figures = Figures(case, report.solution)
     ranked = request.ranking is Ranking.REGRET and bool(figures.selected)
     sizes = [len(figures.selected) if ranked else 0,
-             len(levels(pipeline)) if request.frontier else 0,
-             len(pipeline.scenarios) if request.scenarios else 0,
+             len(levels(case)) if request.frontier else 0,
+             len(case.scenarios) if request.scenarios else 0,
              len(limits(figures)) if request.sensitivity else 0]
     with sweep.executor(request.scheduler, request.workers, tasks=max(sizes)) as pool:
         regrets, rank_seconds = [], 0.0
         if ranked:
             began = time.perf_counter()
             with clock.stage("rank"), hooks.sweep("ranking by regret", sizes[0]) as tick:
-                regrets = rank(pipeline, figures, options, pool=pool, progress=tick)
+                regrets = rank(case, figures, options, pool=pool, progress=tick)
             rank_seconds = time.perf_counter() - began
         report = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
                          rank_seconds=rank_seconds, ranking=request.ranking.value)
@@ -204,15 +204,15 @@ def _analyse(request: Request, report: Report, figures: Figures, pool: Executor 
     from portfolio.analysis.frontier import frontier
     from portfolio.analysis.sensitivity import sensitivity
 
-    pipeline, options = report.pipeline, report.options
+    case, options = report.case, report.options
     if request.frontier:
         with hooks.sweep("efficient frontier", sizes[1]) as tick:
             report = replace(report, frontier=frontier(
-                pipeline, options, base=report.solution, pool=pool, progress=tick))
-    if request.scenarios and pipeline.scenarios:
+                case, options, base=report.solution, pool=pool, progress=tick))
+    if request.scenarios and case.scenarios:
         with hooks.sweep("scenarios", sizes[2]) as tick:
             report = replace(report, scenarios=scenarios(
-                pipeline, figures, options, pool=pool, progress=tick))
+                case, figures, options, pool=pool, progress=tick))
     if request.sensitivity:
         with hooks.sweep("sensitivity", sizes[3]) as tick:
             report = replace(report, sensitivity=sensitivity(
@@ -228,14 +228,14 @@ def frontier(request: Request, hooks: Hooks | None = None) -> Report:
 
     hooks = hooks or Hooks()
     clock = _Clock()
-    target, pipeline, options = _prepare(request, "frontier", hooks, clock)
-    count = len(levels(pipeline))
+    target, case, options = _prepare(request, "frontier", hooks, clock)
+    count = len(levels(case))
     with (clock.stage("analyse"),
           sweep.executor(request.scheduler, request.workers, tasks=count) as pool,
           hooks.sweep("efficient frontier", count) as tick):
-        result = solve_levels(pipeline, options, pool=pool, progress=tick)
+        result = solve_levels(case, options, pool=pool, progress=tick)
     base = next((p.variant.solution for p in result.points if p.pct == 100.0), None)
-    report = Report(pipeline=pipeline, solution=base or result.points[-1].variant.solution,
+    report = Report(case=case, solution=base or result.points[-1].variant.solution,
                     options=options, input_path=request.path, frontier=result, target=target)
     with clock.stage("write"):
         write_frontier(report, target)

@@ -53,7 +53,7 @@ def test_cbc_is_warned_about_through_the_hooks(tmp_path: Path) -> None:
 
 def test_the_output_is_checked_before_anything_is_read(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.xlsx"
-    with pytest.raises(UsageError, match="must be an .xlsx file name"):
+    with pytest.raises(UsageError, match=r"must be an \.xlsx file name"):
         run.solve(run.Request(missing, tmp_path / "out.csv"))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from portfolio.analysis.figures import Figures
 from portfolio.analysis.variants import Task, Variant, solve_all
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.scenarios import Scenario, apply, describe
 from portfolio.model.outcomes import SolverOptions
 
@@ -39,13 +39,13 @@ class Outcome:
         return change[1] if change else None
 
 
-def scenarios(pipeline: Pipeline, base: Figures, options: SolverOptions, *,
+def scenarios(case: Case, base: Figures, options: SolverOptions, *,
               pool: Executor | None = None, progress: Callable[[], object] | None = None,
               ) -> list[Outcome]:
     """Solve every scenario of the pipeline, in the Scenarios sheet's order."""
-    changed = [apply(pipeline, scenario) for scenario in pipeline.scenarios]
+    changed = [apply(case, scenario) for scenario in case.scenarios]
     hint = base.solution if base.solution.status.has_solution else None
     variants = solve_all([Task(p, hint=hint) for p in changed], options, pool=pool,
                          progress=progress, explain=True)
     return [Outcome(s, describe(s), v, base)
-            for s, v in zip(pipeline.scenarios, variants, strict=True)]
+            for s, v in zip(case.scenarios, variants, strict=True)]

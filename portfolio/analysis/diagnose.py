@@ -17,7 +17,7 @@ import pulp
 
 from portfolio.analysis.reasons import blockers, cheapest_financing, musd, tonnes
 from portfolio.constants import NOISE
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Lock, Objective, Target
 from portfolio.model.build import build
 from portfolio.model.container import Family
@@ -30,25 +30,25 @@ FILTER_SECONDS = 120.0
 MAX_CONFLICTS = 5
 
 
-def _with_forcing(pipe: Pipeline, keep: set[Forcing]) -> Pipeline:
+def _with_forcing(case: Case, keep: set[Forcing]) -> Case:
     """The pipeline with only the forcing rows in `keep` (others unlocked / not demanded)."""
     projects = tuple(
         p if p.lock != Lock.IN or ("lock", p.project_id) in keep
         else p.model_copy(update={"lock": None})
-        for p in pipe.projects
+        for p in case.projects
     )
-    demands = pipe.demands
-    if pipe.settings.objective == Objective.MIN_COST:
+    demands = case.demands
+    if case.settings.objective == Objective.MIN_COST:
         demands = tuple(
             d if ("cover", row) in keep else d.model_copy(update={"demand_t": 0.0})
-            for row, d in enumerate(pipe.demands)
+            for row, d in enumerate(case.demands)
         )
-    return dataclasses.replace(pipe, projects=projects, demands=demands)
+    return dataclasses.replace(case, projects=projects, demands=demands)
 
 
-def _feasible(pipe: Pipeline, options: SolverOptions) -> bool | None:
+def _feasible(case: Case, options: SolverOptions) -> bool | None:
     """Whether a portfolio exists (None if the time limit left it open)."""
-    model = build(pipe)
+    model = build(case)
     model.prob.setObjective(pulp.LpAffineExpression())
     status = run(model.prob, options).status
     if status is Status.NO_SOLUTION:
@@ -56,44 +56,44 @@ def _feasible(pipe: Pipeline, options: SolverOptions) -> bool | None:
     return status.has_solution
 
 
-def _candidates(pipe: Pipeline) -> list[Forcing]:
+def _candidates(case: Case) -> list[Forcing]:
     """The forcing rows of a pipeline, in workbook order."""
-    candidates: list[Forcing] = [("lock", p.project_id) for p in pipe.projects if p.lock == Lock.IN]
-    if pipe.settings.objective == Objective.MIN_COST:
-        candidates += [("cover", row) for row, d in enumerate(pipe.demands) if d.demand_t > 0]
+    candidates: list[Forcing] = [("lock", p.project_id) for p in case.projects if p.lock == Lock.IN]
+    if case.settings.objective == Objective.MIN_COST:
+        candidates += [("cover", row) for row, d in enumerate(case.demands) if d.demand_t > 0]
     return candidates
 
 
-def conflict(pipe: Pipeline, options: SolverOptions) -> tuple[list[Forcing], bool]:
+def conflict(case: Case, options: SolverOptions) -> tuple[list[Forcing], bool]:
     """An irreducible set of forcing rows that cannot hold together (and whether minimal)."""
-    candidates = _candidates(pipe)
+    candidates = _candidates(case)
     keep = set(candidates)
     began = time.perf_counter()
     for item in candidates:
         if time.perf_counter() - began > FILTER_SECONDS:
             return [c for c in candidates if c in keep], False
         trial = keep - {item}
-        if _feasible(_with_forcing(pipe, trial), options) is False:
+        if _feasible(_with_forcing(case, trial), options) is False:
             keep = trial
     return [c for c in candidates if c in keep], True
 
 
-def diagnose(pipe: Pipeline, options: SolverOptions) -> list[str]:
+def diagnose(case: Case, options: SolverOptions) -> list[str]:
     """Sentences naming the conflicting constraints of an infeasible pipeline.
 
     Conflicts are found one at a time: once one is explained, its forcing rows are set
     aside, and if the rest still cannot hold together the next conflict is sought, so a
     reviewer sees every independent problem at once (up to MAX_CONFLICTS).
     """
-    blocked = blockers(pipe)
-    order = {item: n for n, item in enumerate(_candidates(pipe))}
+    blocked = blockers(case)
+    order = {item: n for n, item in enumerate(_candidates(case))}
     found: list[tuple[int, list[str]]] = []
     notes: list[str] = []
-    remaining = pipe
+    remaining = case
     for _ in range(MAX_CONFLICTS):
         members, minimal = conflict(remaining, options)
         first = min((order[m] for m in members), default=len(order))
-        found.append((first, _explain(pipe, members, options, blocked)))
+        found.append((first, _explain(case, members, options, blocked)))
         if not minimal:
             notes.append(f"(The search for the smallest conflicting set stopped after "
                          f"{FILTER_SECONDS:.0f} s; the set above may hold more than is needed.)")
@@ -108,19 +108,19 @@ def diagnose(pipe: Pipeline, options: SolverOptions) -> list[str]:
     return [line for _, lines in sorted(found, key=lambda f: f[0]) for line in lines] + notes
 
 
-def _explain(pipe: Pipeline, members: list[Forcing], options: SolverOptions,
+def _explain(case: Case, members: list[Forcing], options: SolverOptions,
              blocked: dict[str, str]) -> list[str]:
     """Sentences for one irreducible conflict."""
     locked = [str(key) for kind, key in members if kind == "lock"]
     lines = [f"{pid} is locked in, but it cannot be selected: {blocked[pid]}"
              for pid in locked if pid in blocked]
-    lines += _group_clashes(pipe, [pid for pid in locked if pid not in blocked])
-    relaxation = least_relaxation(_with_forcing(pipe, set(members)), options)
+    lines += _group_clashes(case, [pid for pid in locked if pid not in blocked])
+    relaxation = least_relaxation(_with_forcing(case, set(members)), options)
     if relaxation and not lines:
-        lines += _lock_costs(pipe, locked)
+        lines += _lock_costs(case, locked)
     for kind, key in members:
         if kind == "cover":
-            lines.append(_uncoverable(pipe, options, int(key), set(members)))
+            lines.append(_uncoverable(case, options, int(key), set(members)))
     if relaxation:
         lines.append("The smallest change to the limits that lets them hold: "
                      + "; ".join(relaxation) + ".")
@@ -130,21 +130,21 @@ def _explain(pipe: Pipeline, members: list[Forcing], options: SolverOptions,
     return lines
 
 
-def _lock_costs(pipe: Pipeline, locked: list[str]) -> list[str]:
+def _lock_costs(case: Case, locked: list[str]) -> list[str]:
     """What the locked-in projects cost at least, alone and together."""
-    total = musd(pipe.settings.total_budget_musd)
+    total = musd(case.settings.total_budget_musd)
     lines = [f"{pid} is locked in and needs at least "
-             f"{musd(cheapest_financing(pipe, pipe.project_by_id[pid]) or 0.0)} of budget cost "
+             f"{musd(cheapest_financing(case, case.project_by_id[pid]) or 0.0)} of budget cost "
              f"(total_budget_musd is {total})." for pid in locked]
     if len(locked) > 1:
-        least = sum(cheapest_financing(pipe, pipe.project_by_id[p]) or 0.0 for p in locked)
+        least = sum(cheapest_financing(case, case.project_by_id[p]) or 0.0 for p in locked)
         lines.append(f"Together the locked-in projects {', '.join(locked)} need at least "
                      f"{musd(least)} of budget cost; total_budget_musd is {total}, and annual "
                      "budgets and pool capacities limit them further.")
     return lines
 
 
-def _needed(pipe: Pipeline, locked: list[str]) -> dict[str, list[str]]:
+def _needed(case: Case, locked: list[str]) -> dict[str, list[str]]:
     """Every project the locks force in, with the chain that forces it (A -> B -> C)."""
     chains: dict[str, list[str]] = {}
     queue = [[pid] for pid in locked]
@@ -153,7 +153,7 @@ def _needed(pipe: Pipeline, locked: list[str]) -> dict[str, list[str]]:
         if chain[-1] in chains:
             continue
         chains[chain[-1]] = chain
-        queue += [[*chain, q] for q in pipe.project_by_id[chain[-1]].requires]
+        queue += [[*chain, q] for q in case.project_by_id[chain[-1]].requires]
     return chains
 
 
@@ -163,11 +163,11 @@ def _why(chain: list[str]) -> str:
     return f"{chain[-1]} is required by locked-in {chain[0]} ({' -> '.join(chain)})"
 
 
-def _group_clashes(pipe: Pipeline, locked: list[str]) -> list[str]:
+def _group_clashes(case: Case, locked: list[str]) -> list[str]:
     """Pairs the locks force in (directly or through requires) that share an exclusive group."""
-    chains = _needed(pipe, locked)
+    chains = _needed(case, locked)
     by_group: dict[str, list[str]] = {}
-    for project in pipe.projects:
+    for project in case.projects:
         group = (project.exclusive_group or "").casefold()
         if group and project.project_id in chains:
             by_group.setdefault(group, []).append(project.project_id)
@@ -176,7 +176,7 @@ def _group_clashes(pipe: Pipeline, locked: list[str]) -> list[str]:
         if len(members) < 2:
             continue
         first, second = members[0], members[1]
-        group = pipe.project_by_id[first].exclusive_group or shared
+        group = case.project_by_id[first].exclusive_group or shared
         if len(chains[first]) == 1 and len(chains[second]) == 1:
             lines.append(f"{first} and {second} are both locked in, but they share exclusive "
                          f"group '{group}', where at most one may be selected.")
@@ -187,7 +187,7 @@ def _group_clashes(pipe: Pipeline, locked: list[str]) -> list[str]:
     return lines
 
 
-def least_relaxation(pipe: Pipeline, options: SolverOptions) -> list[str]:
+def least_relaxation(case: Case, options: SolverOptions) -> list[str]:
     """Which budgets and pool capacities must grow, and to what, for a portfolio to exist.
 
     Elastic relaxation: each limit row `lhs <= limit` becomes `lhs - e <= limit` with
@@ -195,13 +195,13 @@ def least_relaxation(pipe: Pipeline, options: SolverOptions) -> list[str]:
     conflict. Empty when no growth of these limits helps (the conflict lies in locks,
     schedule, eligibility or supply) or when nothing needs to change.
     """
-    model = build(pipe)
+    model = build(case)
     limits = [(model.row(Family.BUDGET, Target.TOTAL), "total_budget_musd",
-               pipe.settings.total_budget_musd)]
+               case.settings.total_budget_musd)]
     limits += [(model.row(Family.BUDGET, year), f"the {year} budget", limit)
-               for year, limit in pipe.budgets.items()]
+               for year, limit in case.budgets.items()]
     limits += [(model.row(Family.CAPACITY, pool.pool_id), f"the capacity of pool {pool.pool_id}",
-                pool.capacity_musd) for pool in pipe.pools]
+                pool.capacity_musd) for pool in case.pools]
     labels = {id(row): (label, limit) for row, label, limit in limits if row is not None}
     slack: dict[int, pulp.LpVariable] = {}
     for constraint in model.rows.values():  # in model order, so the sentence order is stable
@@ -223,10 +223,10 @@ def least_relaxation(pipe: Pipeline, options: SolverOptions) -> list[str]:
     return changes
 
 
-def _uncoverable(pipe: Pipeline, options: SolverOptions, row: int, members: set[Forcing]) -> str:
+def _uncoverable(case: Case, options: SolverOptions, row: int, members: set[Forcing]) -> str:
     """'min_cost cannot cover magnets/NdPr oxide in 2027: the most ... is X t of Y t'."""
-    demand = pipe.demands[row]
-    others = _with_forcing(pipe, members - {("cover", row)})
+    demand = case.demands[row]
+    others = _with_forcing(case, members - {("cover", row)})
     relaxed = dataclasses.replace(
         others, settings=others.settings.model_copy(update={"objective": Objective.MAX_COVERAGE}),
         demands=tuple(demand if i == row else d.model_copy(update={"demand_t": 0.0})
@@ -236,6 +236,6 @@ def _uncoverable(pipe: Pipeline, options: SolverOptions, row: int, members: set[
     label = f"{demand.sector}/{demand.material} in {demand.year}"
     if not best.status.has_solution:
         return f"min_cost cannot cover {label} ({tonnes(demand.demand_t)} demanded)."
-    delivered = sum(pipe.supply_contribution(pipe.project_by_id[p], demand) for p in best.selected)
+    delivered = sum(case.supply_contribution(case.project_by_id[p], demand) for p in best.selected)
     return (f"min_cost cannot cover {label}: the most any feasible portfolio delivers is "
             f"{tonnes(delivered)} of {tonnes(demand.demand_t)}.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from portfolio.constants import NOISE
-from portfolio.inputs.case import Pipeline, demand_key
+from portfolio.inputs.case import Case, demand_key
 from portfolio.inputs.rows import INSTRUMENTS, Demand
 from portfolio.model.outcomes import Solution
 
@@ -46,18 +46,18 @@ class CoverageRow:
 class Figures:
     """Everything the output sheets report about one portfolio."""
 
-    pipeline: Pipeline
+    case: Case
     solution: Solution
 
     @property
     def selected(self) -> list[str]:
         """Selected project ids in input order."""
-        return [p.project_id for p in self.pipeline.projects if p.project_id in
+        return [p.project_id for p in self.case.projects if p.project_id in
                 self.solution.selected]
 
     def rate(self, pool_id: str) -> float:
         """Budget cost rate of a pool."""
-        return self.pipeline.pool_by_id[pool_id].budget_cost_rate
+        return self.case.pool_by_id[pool_id].budget_cost_rate
 
     def project_cost(self, pid: str) -> float:
         """Budget cost scored for a project's financing."""
@@ -72,7 +72,7 @@ class Figures:
         out = dict.fromkeys(INSTRUMENTS, 0.0)
         for (p, i), v in self.solution.face.items():
             if p == pid:
-                out[self.pipeline.pool_by_id[i].instrument] += v
+                out[self.case.pool_by_id[i].instrument] += v
         return out
 
     @property
@@ -83,8 +83,8 @@ class Figures:
     @cached_property
     def coverage(self) -> list[CoverageRow]:
         """One row per Demand row, in input order."""
-        return [CoverageRow(d, self.pipeline.supply(self.selected, d))
-                for d in self.pipeline.demands]
+        return [CoverageRow(d, self.case.supply(self.selected, d))
+                for d in self.case.demands]
 
     @property
     def weighted_shortfall(self) -> float:
@@ -97,7 +97,7 @@ class Figures:
         out: dict[int, float] = defaultdict(float)
         for pid in self.selected:
             cost = self.project_cost(pid)
-            for year, share in self.pipeline.disbursement(self.pipeline.project_by_id[pid]).items():
+            for year, share in self.case.disbursement(self.case.project_by_id[pid]).items():
                 out[year] += cost * share
         return dict(out)
 

@@ -14,7 +14,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 from portfolio.analysis.variants import Task, Variant, solve_all, with_total_budget
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.model.outcomes import Solution, SolverOptions, Status
 
 BASE_PCT = 100.0
@@ -47,25 +47,25 @@ class Frontier:
                 pid in p.variant.solution.selected]
 
 
-def levels(pipeline: Pipeline) -> list[float]:
+def levels(case: Case) -> list[float]:
     """Budget levels in % of total_budget_musd: 0, top/n, ..., top."""
-    steps = pipeline.settings.frontier_steps
-    top = pipeline.settings.frontier_top_pct
+    steps = case.settings.frontier_steps
+    top = case.settings.frontier_top_pct
     return [round(top * k / steps, 9) for k in range(steps + 1)]
 
 
-def frontier(pipeline: Pipeline, options: SolverOptions, *, base: Solution | None = None,
+def frontier(case: Case, options: SolverOptions, *, base: Solution | None = None,
              pool: Executor | None = None, progress: Callable[[], object] | None = None,
              ) -> Frontier:
     """Solve every budget level; `base` (the base case's portfolio) is reused at 100%."""
-    total = pipeline.settings.total_budget_musd
-    pcts = levels(pipeline)
+    total = case.settings.total_budget_musd
+    pcts = levels(case)
     todo = [pct for pct in pcts if base is None or pct != BASE_PCT]
-    tasks = [Task(with_total_budget(pipeline, total * pct / 100), hint=base) for pct in todo]
+    tasks = [Task(with_total_budget(case, total * pct / 100), hint=base) for pct in todo]
     solved = dict(zip(todo, solve_all(tasks, options, pool=pool, progress=progress),
                       strict=True))
     if base is not None and BASE_PCT in pcts:
-        solved[BASE_PCT] = Variant(with_total_budget(pipeline, total), base)
+        solved[BASE_PCT] = Variant(with_total_budget(case, total), base)
         if progress:
             progress()
     points: list[Point] = []
@@ -76,7 +76,7 @@ def frontier(pipeline: Pipeline, options: SolverOptions, *, base: Solution | Non
                                  or best.variant.better_than(point.variant)):
             status = (Status.OPTIMAL if point.variant.solution.status is Status.OPTIMAL
                       else Status.FEASIBLE)
-            kept = Variant(point.variant.pipeline, replace(best.variant.solution, status=status))
+            kept = Variant(point.variant.case, replace(best.variant.solution, status=status))
             origin = best.pct if best.kept_from_pct is None else best.kept_from_pct
             point = replace(point, variant=kept, kept_from_pct=origin)
         if point.variant.solved:

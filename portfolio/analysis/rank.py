@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from portfolio.analysis import sweep
 from portfolio.analysis.figures import Figures
-from portfolio.inputs.case import Pipeline
+from portfolio.constants import REGRET_DECIMALS
+from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Lock, Objective
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import Solution, SolverOptions, Status
@@ -36,6 +37,12 @@ class Regret:
     critical: bool = False
     note: str = ""
 
+    @classmethod
+    def of(cls, pid: str, shortfall: float, cost: float) -> Regret:
+        """A regret from its two differences, kept to REGRET_DECIMALS (see constants)."""
+        return cls(pid, round(shortfall, REGRET_DECIMALS) + 0.0,
+                   round(cost, REGRET_DECIMALS) + 0.0)
+
     def sort_key(self) -> tuple[int, float, float, str]:
         """Critical first, then larger shortfall regret, larger cost regret, project_id."""
         if self.critical:
@@ -45,38 +52,38 @@ class Regret:
         return (1, -self.shortfall, -self.cost, self.project_id)
 
 
-def compare(pipeline: Pipeline, base: Figures, pid: str, without: Solution) -> Regret:
+def compare(case: Case, base: Figures, pid: str, without: Solution) -> Regret:
     """The regret of `pid` from the optimum found with it locked out."""
     if without.status is Status.INFEASIBLE:
         return Regret(pid, None, None, critical=True, note="no feasible portfolio without it")
     if not without.status.has_solution:
         return Regret(pid, None, None, note="re-optimisation hit the time limit")
-    shortfall, cost = Figures(pipeline, without).less(base)
-    return Regret(pid, shortfall, cost)
+    shortfall, cost = Figures(case, without).less(base)
+    return Regret.of(pid, shortfall, cost)
 
 
-def plain_regret(pipeline: Pipeline, base: Figures, pid: str, options: SolverOptions) -> Regret:
+def plain_regret(case: Case, base: Figures, pid: str, options: SolverOptions) -> Regret:
     """The definition: build the model with `pid` locked out and optimise it afresh."""
-    if pipeline.project_by_id[pid].lock == Lock.IN:
+    if case.project_by_id[pid].lock == Lock.IN:
         return Regret(pid, None, None, critical=True, note="locked in")
-    without = optimise(pipeline, options, locked_out=frozenset({pid}), tie_break=False,
-                       hint=without_dependants(pipeline, base.solution, pid))
-    return compare(pipeline, base, pid, without)
+    without = optimise(case, options, locked_out=frozenset({pid}), tie_break=False,
+                       hint=without_dependants(case, base.solution, pid))
+    return compare(case, base, pid, without)
 
 
 @dataclass(frozen=True)
 class _Job:
     """What a worker needs to compute regrets; sent with every task, built on once."""
 
-    pipeline: Pipeline
+    case: Case
     base: Figures
     options: SolverOptions
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __call__(self, pid: str) -> Regret:
         if self.options.solver != "highs":
-            return plain_regret(self.pipeline, self.base, pid, self.options)
-        return compare(self.pipeline, self.base, pid, _lock_out(self).without(pid))
+            return plain_regret(self.case, self.base, pid, self.options)
+        return compare(self.case, self.base, pid, _lock_out(self).without(pid))
 
 
 _BUILT: dict[str, LockOut] = {}
@@ -88,13 +95,13 @@ def _lock_out(job: _Job) -> LockOut:
         _BUILT.clear()
         base = job.base.solution
         first = base.stages[0] if base.stages else None
-        min_cost = job.pipeline.settings.objective == Objective.MIN_COST
+        min_cost = job.case.settings.objective == Objective.MIN_COST
         bound = first.bound if first and not min_cost else None
-        _BUILT[job.key] = LockOut(job.pipeline, job.options, base, bound)
+        _BUILT[job.key] = LockOut(job.case, job.options, base, bound)
     return _BUILT[job.key]
 
 
-def rank(pipeline: Pipeline, base: Figures, options: SolverOptions, *,
+def rank(case: Case, base: Figures, options: SolverOptions, *,
          pool: Executor | None = None, progress: Callable[[], object] | None = None,
          ) -> list[Regret]:
     """Regret of every selected project, in rank order (rank 1 first).
@@ -103,12 +110,12 @@ def rank(pipeline: Pipeline, base: Figures, options: SolverOptions, *,
     `pool` (None: in this process), each worker building the model once.
     """
     locked = [Regret(pid, None, None, critical=True, note="locked in") for pid in base.selected
-              if pipeline.project_by_id[pid].lock == Lock.IN]
+              if case.project_by_id[pid].lock == Lock.IN]
     for _ in locked:
         if progress:
             progress()
-    others = [pid for pid in base.selected if pipeline.project_by_id[pid].lock != Lock.IN]
-    job = _Job(pipeline, base, options)
+    others = [pid for pid in base.selected if case.project_by_id[pid].lock != Lock.IN]
+    job = _Job(case, base, options)
     try:
         regrets = sweep.run(pool, job, others, progress)
     finally:

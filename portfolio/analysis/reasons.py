@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from portfolio.analysis.figures import CoverageRow, Figures
 from portfolio.constants import EPS, FULL, NOISE
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.rows import Project
 from portfolio.inputs.vocabulary import Lock, Objective
 from portfolio.model.container import pair_upper_bound
@@ -25,19 +25,19 @@ def tonnes(value: float) -> str:
     return f"{value:,.0f} t"
 
 
-def cheapest_financing(pipe: Pipeline, project: Project) -> float | None:
+def cheapest_financing(case: Case, project: Project) -> float | None:
     """Least budget cost that closes the project's gap on its own (None if no mix can).
 
     A fractional knapsack over its eligible pools, cheapest budget cost per credited dollar
     first, each pool up to min(share cap, capacity). Minimum tickets are ignored, so the
     figure is a lower bound: any statement "even the cheapest costs X" stays true.
     """
-    remaining = pipe.gap(project)
+    remaining = case.gap(project)
     cost = 0.0
     options = sorted(
         (pool.budget_cost_rate / pool.gap_credit, pool.gap_credit,
-         pair_upper_bound(pipe, project, pool), pool.pool_id)
-        for pool in pipe.pools if pipe.eligible(project, pool)
+         pair_upper_bound(case, project, pool), pool.pool_id)
+        for pool in case.pools if case.eligible(project, pool)
     )
     for per_credit, credit, upper, _ in options:
         if remaining <= EPS:
@@ -45,13 +45,13 @@ def cheapest_financing(pipe: Pipeline, project: Project) -> float | None:
         take = min(remaining, credit * upper)
         cost += take * per_credit
         remaining -= take
-    return cost if remaining <= NOISE * max(1.0, pipe.gap(project)) else None
+    return cost if remaining <= NOISE * max(1.0, case.gap(project)) else None
 
 
-def own_blocker(pipe: Pipeline, project: Project) -> str | None:
+def own_blocker(case: Case, project: Project) -> str | None:
     """Why the project can never be selected, judged on its own row alone (or None)."""
-    s = pipe.settings
-    gap = pipe.gap(project)
+    s = case.settings
+    gap = case.gap(project)
     if project.lock == Lock.OUT:
         return "Locked out on the Projects sheet (lock = out)."
     if s.max_lead_time_months is not None and project.lead_time_months > s.max_lead_time_months:
@@ -61,34 +61,34 @@ def own_blocker(pipe: Pipeline, project: Project) -> str | None:
         return (f"Needs public finance for {gap / project.capex_musd:.1%} of its capex "
                 f"({musd(gap)} of {musd(project.capex_musd)}), above max_public_share of "
                 f"{s.max_public_share:.1%}.")
-    eligible = [pool for pool in pipe.pools if pipe.eligible(project, pool)]
+    eligible = [pool for pool in case.pools if case.eligible(project, pool)]
     if gap > EPS and not eligible:
         return (f"No funding pool may back a {project.stage} project in {project.country} "
                 "(eligible_countries / eligible_stages on the Financing sheet).")
-    cheapest = cheapest_financing(pipe, project)
+    cheapest = cheapest_financing(case, project)
     if cheapest is None:
-        most = sum(p.gap_credit * pair_upper_bound(pipe, project, p) for p in eligible)
+        most = sum(p.gap_credit * pair_upper_bound(case, project, p) for p in eligible)
         return (f"No eligible pool mix can close its financing gap: the eligible pools "
                 f"({', '.join(p.pool_id for p in eligible)}) can credit at most {musd(most)} "
                 f"of the {musd(gap)} gap.")
     if cheapest > s.total_budget_musd + EPS:
         return (f"Even its cheapest financing costs {musd(cheapest)} of budget, above "
                 f"total_budget_musd = {musd(s.total_budget_musd)}.")
-    for year, share in sorted(pipe.disbursement(project).items()):
-        limit = pipe.budgets.get(year)
+    for year, share in sorted(case.disbursement(project).items()):
+        limit = case.budgets.get(year)
         if limit is not None and cheapest * share > limit + EPS:
             return (f"Even its cheapest financing disburses {musd(cheapest * share)} in {year}, "
                     f"above that year's budget of {musd(limit)}.")
     return None
 
 
-def blockers(pipe: Pipeline) -> dict[str, str]:
+def blockers(case: Case) -> dict[str, str]:
     """Projects that can never be selected: their own row, or a requirement that cannot be."""
-    blocked = {p.project_id: r for p in pipe.projects if (r := own_blocker(pipe, p))}
+    blocked = {p.project_id: r for p in case.projects if (r := own_blocker(case, p))}
     changed = True
     while changed:
         changed = False
-        for project in pipe.projects:
+        for project in case.projects:
             pid = project.project_id
             if pid in blocked:
                 continue
@@ -103,12 +103,12 @@ def blockers(pipe: Pipeline) -> dict[str, str]:
 
 def rejection_reasons(figures: Figures) -> dict[str, str]:
     """A sentence for every project left out, in input order."""
-    pipe = figures.pipeline
+    case = figures.case
     chosen = set(figures.selected)
-    blocked = blockers(pipe)
+    blocked = blockers(case)
     coverage = figures.coverage
     reasons: dict[str, str] = {}
-    for project in pipe.projects:
+    for project in case.projects:
         pid = project.project_id
         if pid in chosen:
             continue
@@ -119,9 +119,9 @@ def rejection_reasons(figures: Figures) -> dict[str, str]:
 def _comparative(figures: Figures, project: Project, chosen: set[str],
                  coverage: list[CoverageRow]) -> str:
     """Why a project that could be selected was not: compared with the chosen portfolio."""
-    pipe = figures.pipeline
+    case = figures.case
     if project.exclusive_group:
-        rivals = [p.project_id for p in pipe.projects if p.project_id in chosen
+        rivals = [p.project_id for p in case.projects if p.project_id in chosen
                   and (p.exclusive_group or "").casefold() == project.exclusive_group.casefold()]
         if rivals:
             return (f"Exclusive group '{project.exclusive_group}': {rivals[0]} was selected "
@@ -131,10 +131,10 @@ def _comparative(figures: Figures, project: Project, chosen: set[str],
         return (f"Requires {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
                 "not in the portfolio; taking both would cover less weighted demand per "
                 "budget dollar.")
-    served = [row for row in coverage if pipe.supply_contribution(project, row.demand) > 0]
+    served = [row for row in coverage if case.supply_contribution(project, row.demand) > 0]
     if not served:
-        online = pipe.online_year(project)
-        keys = sorted({f"{s}/{m}" for (s, m) in pipe.volumes.get(project.project_id, {})})
+        online = case.online_year(project)
+        keys = sorted({f"{s}/{m}" for (s, m) in case.volumes.get(project.project_id, {})})
         what = ", ".join(keys) or "nothing (no Offtake rows)"
         return (f"Delivers nothing the Demand sheet asks for within the plan: online in {online}, "
                 f"its offtake is {what}.")
@@ -146,12 +146,12 @@ def _comparative(figures: Figures, project: Project, chosen: set[str],
                 "covered by the selected projects; adding it would only add budget cost.")
     limits = _binding_limits(figures, project)
     tail = f" Binding limits: {'; '.join(limits)}." if limits else ""
-    if pipe.settings.objective == Objective.MIN_COST:
+    if case.settings.objective == Objective.MIN_COST:
         return "Not needed: all demand is covered at lower budget cost without it." + tail
-    gain = sum(row.demand.weight * min(row.shortfall_t, pipe.supply_contribution(project,
+    gain = sum(row.demand.weight * min(row.shortfall_t, case.supply_contribution(project,
                                                                                row.demand))
                for row in short)
-    cheapest = cheapest_financing(pipe, project) or 0.0
+    cheapest = cheapest_financing(case, project) or 0.0
     labels = sorted({f"{r.demand.sector}/{r.demand.material}" for r in short})
     return (f"Not chosen: it would cut the weighted shortfall by at most {gain:,.0f} "
             f"({', '.join(labels)}) for at least {musd(cheapest)} of budget cost; the selected "
@@ -160,18 +160,18 @@ def _comparative(figures: Figures, project: Project, chosen: set[str],
 
 def _binding_limits(figures: Figures, project: Project) -> list[str]:
     """Limits used to the full that this project would also draw on."""
-    pipe = figures.pipeline
+    case = figures.case
     out: list[str] = []
-    total = pipe.settings.total_budget_musd
+    total = case.settings.total_budget_musd
     if figures.total_cost >= FULL * total:
         out.append(f"total budget {musd(total)} fully used")
     by_year = figures.cost_by_year
-    for year in sorted(pipe.disbursement(project)):
-        limit = pipe.budgets.get(year)
+    for year in sorted(case.disbursement(project)):
+        limit = case.budgets.get(year)
         if limit is not None and by_year.get(year, 0.0) >= FULL * limit:
             out.append(f"{year} budget {musd(limit)} fully used")
-    for pool in pipe.pools:
-        if pipe.eligible(project, pool) and pool.capacity_musd > 0 and \
+    for pool in case.pools:
+        if case.eligible(project, pool) and pool.capacity_musd > 0 and \
                 figures.pool_used(pool.pool_id) >= FULL * pool.capacity_musd:
             out.append(f"pool {pool.pool_id} fully committed")
     return out

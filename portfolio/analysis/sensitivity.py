@@ -28,7 +28,7 @@ import pulp
 from portfolio.analysis.figures import Figures, clean
 from portfolio.analysis.variants import Task, Variant, solve_all, with_total_budget
 from portfolio.constants import AGREEMENT, NOISE
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model.build import build
 from portfolio.model.container import Family, Model
@@ -59,16 +59,16 @@ class Limit:
         """Whether the portfolio uses the limit up (within 1e-6 relative)."""
         return self.slack_musd <= 0
 
-    def raised(self, pipeline: Pipeline, step: float) -> Pipeline:
+    def raised(self, case: Case, step: float) -> Case:
         """The pipeline with this limit raised by `step` USD m."""
         if self.kind == TOTAL:
-            return with_total_budget(pipeline, self.limit_musd + step)
+            return with_total_budget(case, self.limit_musd + step)
         if self.kind == ANNUAL:
-            budgets = {**pipeline.budgets, int(self.key): self.limit_musd + step}
-            return replace(pipeline, budgets=budgets, warnings=())
+            budgets = {**case.budgets, int(self.key): self.limit_musd + step}
+            return replace(case, budgets=budgets, warnings=())
         pools = tuple(p.model_copy(update={"capacity_musd": p.capacity_musd + step})
-                      if p.pool_id == self.key else p for p in pipeline.pools)
-        return replace(pipeline, pools=pools, warnings=())
+                      if p.pool_id == self.key else p for p in case.pools)
+        return replace(case, pools=pools, warnings=())
 
     def row(self, model: Model) -> pulp.LpConstraint | None:
         """The row of this limit in a built model (None where the model has no such row)."""
@@ -79,14 +79,14 @@ class Limit:
 
 def limits(base: Figures) -> list[Limit]:
     """Every limit of the pipeline, with what the portfolio uses of it."""
-    pipe = base.pipeline
-    found = [Limit(TOTAL, "total", "the total budget", pipe.settings.total_budget_musd,
+    case = base.case
+    found = [Limit(TOTAL, "total", "the total budget", case.settings.total_budget_musd,
                    base.total_cost)]
     found += [Limit(ANNUAL, str(year), f"the {year} budget", limit,
                     base.cost_by_year.get(year, 0.0))
-              for year, limit in sorted(pipe.budgets.items())]
+              for year, limit in sorted(case.budgets.items())]
     found += [Limit(POOL, pool.pool_id, f"pool {pool.pool_id}'s capacity", pool.capacity_musd,
-                    base.pool_used(pool.pool_id)) for pool in pipe.pools]
+                    base.pool_used(pool.pool_id)) for pool in case.pools]
     return found
 
 
@@ -198,7 +198,7 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
     portfolio's values, face values free. It is solved once at the limits as entered,
     then once per limit raised by `step`. None where it has no solution at the base.
     """
-    model = build(base.pipeline, capacity_bounds=False)
+    model = build(base.case, capacity_bounds=False)
     chosen = start_values(model, base.solution.selected, base.solution.face)
     for var in (*model.y.values(), *model.z.values()):
         var.lowBound = var.upBound = chosen[var.name]
@@ -227,10 +227,10 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
 def sensitivity(base: Figures, options: SolverOptions, *, pool: Executor | None = None,
                 progress: Callable[[], object] | None = None) -> list[Marginal]:
     """Every limit's marginal value and its MIP check, in limit order."""
-    pipe = base.pipeline
-    step = pipe.settings.sensitivity_step_musd
+    case = base.case
+    step = case.settings.sensitivity_step_musd
     found = limits(base)
-    tasks = [Task(limit.raised(pipe, step), hint=base.solution) for limit in found]
+    tasks = [Task(limit.raised(case, step), hint=base.solution) for limit in found]
     resolves = solve_all(tasks, options, pool=pool, progress=progress, tie_break=False)
     lp = fixed_selection_lp(base, found, step, options)
     duals: list[float | None] = list(lp[0]) if lp else [None] * len(found)

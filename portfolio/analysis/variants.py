@@ -1,7 +1,7 @@
 """Solving changed copies of a pipeline: the engine of the frontier, scenarios and sensitivity.
 
 Each analysis asks the same question many times over ("the optimum if the budget were X",
-"if magnet demand rose 50%"): a changed `Pipeline` optimised exactly as the base case is,
+"if magnet demand rose 50%"): a changed `Case` optimised exactly as the base case is,
 by `solve.optimise`. The solves are independent, so they run as one sweep on the ranking's
 executor (`portfolio.analysis.sweep`), and each comes back as a `Variant` whose figures are
 recomputed from the inputs it was solved for.
@@ -18,7 +18,7 @@ from portfolio.analysis import sweep
 from portfolio.analysis.diagnose import diagnose
 from portfolio.analysis.figures import Figures
 from portfolio.constants import NOISE
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import Solution, SolverOptions, Status
 
@@ -29,14 +29,14 @@ DIAGNOSIS_LINES = 2
 class Variant:
     """A changed pipeline and the portfolio found for it."""
 
-    pipeline: Pipeline
+    case: Case
     solution: Solution
     diagnosis: tuple[str, ...] = ()
 
     @cached_property
     def figures(self) -> Figures:
         """The portfolio's figures, recomputed against the changed inputs."""
-        return Figures(self.pipeline, self.solution)
+        return Figures(self.case, self.solution)
 
     @property
     def solved(self) -> bool:
@@ -71,7 +71,7 @@ class Variant:
     def moved(self, base: Figures) -> tuple[list[str], list[str]]:
         """Projects in this portfolio but not the base one, and the reverse (input order)."""
         mine, theirs = set(self.solution.selected), set(base.solution.selected)
-        order = [p.project_id for p in self.pipeline.projects]
+        order = [p.project_id for p in self.case.projects]
         return ([pid for pid in order if pid in mine - theirs],
                 [pid for pid in order if pid in theirs - mine])
 
@@ -80,7 +80,7 @@ class Variant:
 class Task:
     """One changed pipeline to optimise, with a portfolio to try first (kept if feasible)."""
 
-    pipeline: Pipeline
+    case: Case
     hint: Solution | None = None
 
 
@@ -93,12 +93,12 @@ class _Optimise:
     explain: bool
 
     def __call__(self, task: Task) -> Variant:
-        solution = optimise(task.pipeline, self.options, tie_break=self.tie_break,
+        solution = optimise(task.case, self.options, tie_break=self.tie_break,
                             hint=task.hint)
         lines: tuple[str, ...] = ()
         if self.explain and solution.status is Status.INFEASIBLE:
-            lines = tuple(diagnose(task.pipeline, self.options)[:DIAGNOSIS_LINES])
-        return Variant(task.pipeline, solution, lines)
+            lines = tuple(diagnose(task.case, self.options)[:DIAGNOSIS_LINES])
+        return Variant(task.case, solution, lines)
 
 
 def solve_all(tasks: Sequence[Task], options: SolverOptions, *, pool: Executor | None = None,
@@ -113,7 +113,7 @@ def solve_all(tasks: Sequence[Task], options: SolverOptions, *, pool: Executor |
     return sweep.run(pool, _Optimise(options, tie_break, explain), list(tasks), progress)
 
 
-def with_total_budget(pipeline: Pipeline, total: float) -> Pipeline:
+def with_total_budget(case: Case, total: float) -> Case:
     """The pipeline with another total_budget_musd (nothing else changed)."""
-    settings = pipeline.settings.model_copy(update={"total_budget_musd": total})
-    return replace(pipeline, settings=settings, warnings=())
+    settings = case.settings.model_copy(update={"total_budget_musd": total})
+    return replace(case, settings=settings, warnings=())

@@ -21,7 +21,7 @@ def demand_key(sector: str, material: str) -> DemandKey:
 class Scenario:
     """A named what-if case: the Scenarios rows sharing one name, in sheet order.
 
-    Defined here rather than in `portfolio.inputs.scenarios` so that `Pipeline` can hold scenarios
+    Defined here rather than in `portfolio.inputs.scenarios` so that `Case` can hold scenarios
     without an import cycle; `portfolio.inputs.scenarios` applies them.
     """
 
@@ -30,7 +30,7 @@ class Scenario:
 
 
 @dataclass(frozen=True)
-class Pipeline:
+class Case:
     """A checked workbook: projects (start_year and name resolved), pools, demand, limits."""
 
     settings: Settings

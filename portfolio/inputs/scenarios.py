@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from portfolio.inputs.case import Pipeline, Scenario, demand_key
+from portfolio.inputs.case import Case, Scenario, demand_key
 from portfolio.inputs.fields import shown
 from portfolio.inputs.rows import ALL, NO_LIMIT, STAGES, TOTAL, Demand, Project, ScenarioRow
 from portfolio.inputs.vocabulary import Change, Lock, ScenarioLock
@@ -38,7 +38,7 @@ def matches_project(target: str, project: Project) -> bool:
     return project.project_id == target
 
 
-def apply(pipeline: Pipeline, scenario: Scenario) -> Pipeline:
+def apply(case: Case, scenario: Scenario) -> Case:
     """The pipeline with the scenario's changes applied; the input is left unchanged.
 
     - budget_factor multiplies total_budget_musd and/or annual Budget limits;
@@ -53,13 +53,13 @@ def apply(pipeline: Pipeline, scenario: Scenario) -> Pipeline:
     The result has no scenarios of its own; input hash, warnings and disbursement schedule
     are kept.
     """
-    settings = pipeline.settings
+    settings = case.settings
     total = settings.total_budget_musd
-    budgets = dict(pipeline.budgets)
-    demand_factors = [1.0] * len(pipeline.demands)
-    capacity_factors = {pool.pool_id: 1.0 for pool in pipeline.pools}
+    budgets = dict(case.budgets)
+    demand_factors = [1.0] * len(case.demands)
+    capacity_factors = {pool.pool_id: 1.0 for pool in case.pools}
     locks: dict[str, Lock | None] = {}
-    delays = {project.project_id: 0 for project in pipeline.projects}
+    delays = {project.project_id: 0 for project in case.projects}
     limit = settings.max_lead_time_months
 
     for row in scenario.changes:
@@ -71,7 +71,7 @@ def apply(pipeline: Pipeline, scenario: Scenario) -> Pipeline:
                 if row.everything or _year(row) == year:
                     budgets[year] *= factor
         elif row.change == Change.DEMAND_FACTOR:
-            for n, demand in enumerate(pipeline.demands):
+            for n, demand in enumerate(case.demands):
                 if row.everything or matches_demand(str(row.target), demand):
                     demand_factors[n] *= float(row.value)
         elif row.change == Change.CAPACITY_FACTOR:
@@ -82,24 +82,24 @@ def apply(pipeline: Pipeline, scenario: Scenario) -> Pipeline:
             free = row.value == ScenarioLock.FREE
             locks[str(row.target)] = None if free else Lock(str(row.value))
         elif row.change == Change.DELAY_MONTHS:
-            for project in pipeline.projects:
+            for project in case.projects:
                 if row.everything or matches_project(str(row.target), project):
                     delays[project.project_id] += int(row.value)
         elif row.change == Change.MAX_LEAD_TIME_MONTHS:
             limit = None if row.value == NO_LIMIT else int(row.value)
 
-    projects = tuple(_project(p, delays[p.project_id], locks) for p in pipeline.projects)
+    projects = tuple(_project(p, delays[p.project_id], locks) for p in case.projects)
     demands = tuple(
         d if f == 1.0 else d.model_copy(update={"demand_t": d.demand_t * f})
-        for d, f in zip(pipeline.demands, demand_factors, strict=True)
+        for d, f in zip(case.demands, demand_factors, strict=True)
     )
     pools = tuple(
         i if capacity_factors[i.pool_id] == 1.0
         else i.model_copy(update={"capacity_musd": i.capacity_musd * capacity_factors[i.pool_id]})
-        for i in pipeline.pools
+        for i in case.pools
     )
     return replace(
-        pipeline,
+        case,
         settings=settings.model_copy(update={"total_budget_musd": total,
                                              "max_lead_time_months": limit}),
         projects=projects,

@@ -1,4 +1,4 @@
-"""Validate stage: raw tables into a checked `Pipeline`, every problem collected at once.
+"""Validate stage: raw tables into a checked `Case`, every problem collected at once.
 
 Each row is validated by its pydantic model; problems across rows and sheets (duplicate
 ids, unknown references, shares that do not sum to 1, years before the plan start, scenario
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from portfolio.constants import SHARE_TOLERANCE
 from portfolio.errors import InvalidWorkbook, Issue
-from portfolio.inputs.case import Pipeline, Scenario, demand_key
+from portfolio.inputs.case import Case, Scenario, demand_key
 from portfolio.inputs.fields import shown, suggest, to_int, to_text
 from portfolio.inputs.rows import (
     MAX_SCENARIOS,
@@ -54,7 +54,7 @@ SHEETS: dict[str, tuple[type[Row], bool]] = {
 R = TypeVar("R", bound=Row)
 
 
-def load(path: Path) -> Pipeline:
+def load(path: Path) -> Case:
     """Read and validate a workbook; raise InvalidWorkbook listing every problem."""
     book = Workbook(path)
     issues: list[Issue] = []
@@ -97,7 +97,7 @@ def load(path: Path) -> Pipeline:
                              "name": p.name or p.project_id})
         for _, _, p in projects
     )
-    return Pipeline(
+    return Case(
         settings=settings,
         projects=resolved,
         offtakes=tuple(r for _, _, r in offtakes),

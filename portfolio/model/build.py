@@ -9,13 +9,13 @@ from __future__ import annotations
 import pulp
 
 from portfolio.constants import EPS
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model import constraints as c
 from portfolio.model.container import Model, Names, pair_upper_bound
 
 
-def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),
+def build(case: Case, *, locked_out: frozenset[str] = frozenset(),
           full_coverage: bool | None = None, capacity_bounds: bool = True) -> Model:
     """Build the contract's model; `locked_out` adds extra `lock out` rows (for ranking).
 
@@ -27,8 +27,8 @@ def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),
     sets one per lexicographic stage.
     """
     if full_coverage is None:
-        full_coverage = pipeline.settings.objective == Objective.MIN_COST
-    model = Model(pipeline=pipeline, prob=pulp.LpProblem("portfolio", pulp.LpMinimize),
+        full_coverage = case.settings.objective == Objective.MIN_COST
+    model = Model(case=case, prob=pulp.LpProblem("portfolio", pulp.LpMinimize),
                   names=Names())
     _variables(model, full_coverage, capacity_bounds)
     c.financing_gap(model)
@@ -51,14 +51,14 @@ def build(pipeline: Pipeline, *, locked_out: frozenset[str] = frozenset(),
 
 def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None:
     """Create y, x, z and s, skipping pairs that can never carry money."""
-    pipe, names = model.pipeline, model.names
-    for project in pipe.projects:
+    case, names = model.case, model.names
+    for project in case.projects:
         pid = project.project_id
         ptok = names.token(pid)
         model.y[pid] = model.prob.add_variable(f"y_{ptok}", 0, 1, cat=pulp.LpBinary)
-        for pool in pipe.pools:
-            upper = pair_upper_bound(pipe, project, pool, capacity=capacity_bounds)
-            if not pipe.eligible(project, pool) or upper <= EPS or pool.min_ticket_musd > upper:
+        for pool in case.pools:
+            upper = pair_upper_bound(case, project, pool, capacity=capacity_bounds)
+            if not case.eligible(project, pool) or upper <= EPS or pool.min_ticket_musd > upper:
                 continue
             key = (pid, pool.pool_id)
             itok = names.token(f"pool:{pool.pool_id}")
@@ -67,12 +67,12 @@ def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None
                 model.z[key] = model.prob.add_variable(f"z_{ptok}_{itok}", 0, 1,
                                                        cat=pulp.LpBinary)
     model.budget_cost = pulp.lpSum(
-        pipe.pool_by_id[iid].budget_cost_rate * var for (_, iid), var in model.x.items()
+        case.pool_by_id[iid].budget_cost_rate * var for (_, iid), var in model.x.items()
     )
     if full_coverage:
         return
-    for row, demand in enumerate(pipe.demands):
+    for row, demand in enumerate(case.demands):
         model.shortfall[row] = model.prob.add_variable(f"s_{row}", 0, demand.demand_t)
     model.weighted_shortfall = pulp.lpSum(
-        pipe.demands[row].weight * var for row, var in model.shortfall.items()
+        case.demands[row].weight * var for row, var in model.shortfall.items()
     )

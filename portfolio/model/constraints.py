@@ -17,10 +17,10 @@ from portfolio.model.container import Family, Model
 
 def financing_gap(m: Model) -> None:
     """Gap closed exactly: sum_i gap_credit_i * x_pi = (capex_p - sponsor_equity_p) * y_p."""
-    for project in m.pipeline.projects:
+    for project in m.case.projects:
         pid = project.project_id
         terms = [pool.gap_credit * var for pool, var in m.pools_of(project)]
-        gap = m.pipeline.gap(project)
+        gap = m.case.gap(project)
         if not terms and gap <= EPS:
             continue
         m.add(pulp.lpSum(terms) == gap * m.y[pid], Family.GAP, pid)
@@ -41,9 +41,9 @@ def public_share(m: Model) -> None:
     With the gap closed exactly, the row can only bind where gap_p > max_public_share *
     capex_p (it then forces y_p = 0), so it is written for those projects only.
     """
-    share = m.pipeline.settings.max_public_share
-    for project in m.pipeline.projects:
-        if m.pipeline.gap(project) <= share * project.capex_musd + EPS:
+    share = m.case.settings.max_public_share
+    for project in m.case.projects:
+        if m.case.gap(project) <= share * project.capex_musd + EPS:
             continue
         pid = project.project_id
         credited = pulp.lpSum(pool.gap_credit * var for pool, var in m.pools_of(project))
@@ -59,7 +59,7 @@ def min_ticket(m: Model) -> None:
         return
     for (pid, iid), z in m.z.items():
         x = m.x[(pid, iid)]
-        ticket = m.pipeline.pool_by_id[iid].min_ticket_musd
+        ticket = m.case.pool_by_id[iid].min_ticket_musd
         m.add(x >= ticket * z, Family.TICKET_LO, pid, iid)
         m.add(x <= x.upBound * z, Family.TICKET_HI, pid, iid)
         m.add(z <= m.y[pid], Family.TICKET_SEL, pid, iid)
@@ -67,7 +67,7 @@ def min_ticket(m: Model) -> None:
 
 def pool_capacity(m: Model) -> None:
     """Pool capacity: sum_p x_pi <= capacity_i."""
-    for pool in m.pipeline.pools:
+    for pool in m.case.pools:
         used = [var for (_, iid), var in m.x.items() if iid == pool.pool_id]
         if not used:
             continue
@@ -78,16 +78,16 @@ def total_budget(m: Model) -> None:
     """Total budget: sum_pi budget_cost_rate_i * x_pi <= total_budget_musd."""
     if not m.x:
         return
-    m.add(m.budget_cost <= m.pipeline.settings.total_budget_musd, Family.BUDGET, Target.TOTAL)
+    m.add(m.budget_cost <= m.case.settings.total_budget_musd, Family.BUDGET, Target.TOTAL)
 
 
 def annual_budget(m: Model) -> None:
     """Annual budgets: for each Budget year Y, sum_pi rate_i * x_pi * share_pY <= budget_Y."""
-    pipe = m.pipeline
-    for year, limit in sorted(pipe.budgets.items()):
+    case = m.case
+    for year, limit in sorted(case.budgets.items()):
         terms: list[pulp.LpAffineExpression] = []
-        for project in pipe.projects:
-            share = pipe.disbursement(project).get(year, 0.0)
+        for project in case.projects:
+            share = case.disbursement(project).get(year, 0.0)
             if share <= 0:
                 continue
             terms.extend(share * pool.budget_cost_rate * var for pool, var in m.pools_of(project))
@@ -97,17 +97,17 @@ def annual_budget(m: Model) -> None:
 
 def schedule_limit(m: Model) -> None:
     """Schedule: y_p = 0 where lead_time_months_p > max_lead_time_months."""
-    limit = m.pipeline.settings.max_lead_time_months
+    limit = m.case.settings.max_lead_time_months
     if limit is None:
         return
-    for project in m.pipeline.projects:
+    for project in m.case.projects:
         if project.lead_time_months > limit:
             m.add(m.y[project.project_id] <= 0, Family.SCHEDULE, project.project_id)
 
 
 def locks(m: Model, locked_out: frozenset[str]) -> None:
     """Locks: y_p = 1 for lock `in`, y_p = 0 for lock `out` (and for any extra lock-out)."""
-    for project in m.pipeline.projects:
+    for project in m.case.projects:
         pid = project.project_id
         y = m.y[pid]
         if project.lock == Lock.OUT or pid in locked_out:
@@ -118,7 +118,7 @@ def locks(m: Model, locked_out: frozenset[str]) -> None:
 
 def requirements(m: Model) -> None:
     """Requires: y_p <= y_q for every q that p requires."""
-    for project in m.pipeline.projects:
+    for project in m.case.projects:
         pid = project.project_id
         for needed in project.requires:
             m.add(m.y[pid] <= m.y[needed], Family.REQUIRES, pid, needed)
@@ -127,7 +127,7 @@ def requirements(m: Model) -> None:
 def exclusive_groups(m: Model) -> None:
     """Exclusive groups: sum_{p in g} y_p <= 1 for each group g (names match ignoring case)."""
     groups: dict[str, list[str]] = {}
-    for project in m.pipeline.projects:
+    for project in m.case.projects:
         if project.exclusive_group:
             groups.setdefault(project.exclusive_group.casefold(), []).append(project.project_id)
     for group, members in groups.items():
@@ -142,7 +142,7 @@ def shortfall_definition(m: Model) -> None:
     Minimising weighted shortfall makes s_d = max(0, demand_d - supply_d).
     """
     for row, var in m.shortfall.items():
-        demand = m.pipeline.demands[row].demand_t
+        demand = m.case.demands[row].demand_t
         if demand <= 0:
             continue
         m.add(var + m.supply(row) >= demand, Family.SHORTFALL, row)
@@ -150,7 +150,7 @@ def shortfall_definition(m: Model) -> None:
 
 def full_coverage(m: Model) -> None:
     """Objective min_cost: every Demand row covered, supply_d >= demand_d."""
-    for row, demand in enumerate(m.pipeline.demands):
+    for row, demand in enumerate(m.case.demands):
         if demand.demand_t <= 0:
             continue
         m.add(m.supply(row) >= demand.demand_t, Family.COVER, row)

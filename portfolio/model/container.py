@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import pulp
 
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.rows import Pool, Project
 
 
@@ -90,7 +90,7 @@ class Names:
 class Model:
     """A built model: the PuLP problem and handles on its variables and key expressions."""
 
-    pipeline: Pipeline
+    case: Case
     prob: pulp.LpProblem
     names: Names
     y: dict[str, pulp.LpVariable] = field(default_factory=dict)
@@ -137,7 +137,7 @@ class Model:
     def pools_of(self, project: Project) -> Iterable[tuple[Pool, pulp.LpVariable]]:
         """The pools that may back `project`, with their face-value variables."""
         pid = project.project_id
-        for pool in self.pipeline.pools:
+        for pool in self.case.pools:
             var = self.x.get((pid, pool.pool_id))
             if var is not None:
                 yield pool, var
@@ -149,15 +149,15 @@ class Model:
         has the same integer solutions (one such project covers the row alone) and a
         tighter LP relaxation (docs/benchmarks.md).
         """
-        demand = self.pipeline.demands[row]
+        demand = self.case.demands[row]
         return pulp.lpSum(
             min(volume, demand.demand_t) * self.y[p.project_id]
-            for p in self.pipeline.projects
-            if (volume := self.pipeline.supply_contribution(p, demand)) > 0
+            for p in self.case.projects
+            if (volume := self.case.supply_contribution(p, demand)) > 0
         )
 
 
-def pair_upper_bound(pipeline: Pipeline, project: Project, pool: Pool, *,
+def pair_upper_bound(case: Case, project: Project, pool: Pool, *,
                      capacity: bool = True) -> float:
     """Largest face value pool i can put into project p.
 
@@ -170,4 +170,4 @@ def pair_upper_bound(pipeline: Pipeline, project: Project, pool: Pool, *,
     """
     return min(pool.max_share_of_capex * project.capex_musd,
                pool.capacity_musd if capacity else math.inf,
-               max(0.0, pipeline.gap(project)) / pool.gap_credit)
+               max(0.0, case.gap(project)) / pool.gap_credit)

@@ -19,7 +19,7 @@ from typing import Generic, Protocol, TypeVar
 import pulp
 
 from portfolio.constants import FACE_TOLERANCE, HOLD, VALUE_TOLERANCE
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model import solver
 from portfolio.model.build import build
@@ -64,9 +64,9 @@ class Stages(Protocol, Generic[V]):
         """The final portfolio (ties broken where the backend does and `settle` allows)."""
 
 
-def lexicographic(stages: Stages[V], pipeline: Pipeline) -> Solution:
+def lexicographic(stages: Stages[V], case: Case) -> Solution:
     """Optimise the contract's objective on `stages`, exactly as specified (see the module)."""
-    if pipeline.settings.objective == Objective.MIN_COST:
+    if case.settings.objective == Objective.MIN_COST:
         only, values = stages.minimise(Goal.COST, None)
         if values is None:
             return Solution(status=only.status, stages=(only,))
@@ -76,7 +76,7 @@ def lexicographic(stages: Stages[V], pipeline: Pipeline) -> Solution:
         return Solution(status=first.status, stages=(first,))
     stage1 = stages.portfolio((first,), first.status, found)
     start = stages.carry(stage1, found)
-    stages.hold(Goal.SHORTFALL, held(exact_weighted_shortfall(pipeline, stage1.selected)))
+    stages.hold(Goal.SHORTFALL, held(exact_weighted_shortfall(case, stage1.selected)))
     second, cheaper = stages.minimise(Goal.COST, start)
     if cheaper is None:
         return stages.finish((first, second), Status.FEASIBLE, start, (STAGE2_NOTE,),
@@ -125,7 +125,7 @@ class PulpStages:
         return extract(self.model, stats, status, values, notes, tie_break=ties)
 
 
-def optimise(pipeline: Pipeline, options: SolverOptions,
+def optimise(case: Case, options: SolverOptions,
              locked_out: frozenset[str] = frozenset(), *, tie_break: bool = True,
              hint: Solution | None = None) -> Solution:
     """Solve the contract's objective exactly as specified.
@@ -137,8 +137,8 @@ def optimise(pipeline: Pipeline, options: SolverOptions,
     no unique optimum to choose among, and ranking needs only the objective values.
     `hint` is a portfolio handed to the first solve as a start (ignored if infeasible).
     """
-    model = build(pipeline, locked_out=locked_out)
-    return lexicographic(PulpStages(model, options, tie_break=tie_break, hint=hint), pipeline)
+    model = build(case, locked_out=locked_out)
+    return lexicographic(PulpStages(model, options, tie_break=tie_break, hint=hint), case)
 
 
 def _values(model: Model) -> dict[str, float]:
@@ -159,10 +159,10 @@ def extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
                     tie_break=tie_break)
 
 
-def exact_weighted_shortfall(pipeline: Pipeline, selected: frozenset[str]) -> float:
+def exact_weighted_shortfall(case: Case, selected: frozenset[str]) -> float:
     """sum_d weight_d * max(0, demand_d - supply_d) for a selection, without the solver."""
-    return sum(d.weight * max(0.0, d.demand_t - pipeline.supply(selected, d))
-               for d in pipeline.demands)
+    return sum(d.weight * max(0.0, d.demand_t - case.supply(selected, d))
+               for d in case.demands)
 
 
 def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
@@ -179,11 +179,11 @@ def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
     sum_pi w_pi * x_pi. The face keeps the cost exactly optimal, with no tolerance to
     exploit. A stage that finds nothing within its time limit keeps the portfolio so far.
     """
-    pipe = model.pipeline
+    case = model.case
     model.add(model.budget_cost <= held(pulp.value(model.budget_cost) or 0.0), Family.HOLD, "cost")
-    project_row = {p.project_id: n for n, p in enumerate(pipe.projects, start=1)}
-    pool_row = {pool.pool_id: n for n, pool in enumerate(pipe.pools, start=1)}
-    last = len(pipe.projects) + 1
+    project_row = {p.project_id: n for n, p in enumerate(case.projects, start=1)}
+    pool_row = {pool.pool_id: n for n, pool in enumerate(case.pools, start=1)}
+    last = len(case.projects) + 1
 
     def weight(pid: str, iid: str) -> int:
         return pool_row[iid] * (last - project_row[pid])
@@ -228,13 +228,13 @@ def _optimal_face(model: Model, tolerance: float = FACE_TOLERANCE) -> None:
 def start_values(model: Model, selected: frozenset[str],
                  face: dict[tuple[str, str], float]) -> dict[str, float]:
     """Variable values of a known portfolio, to hand the solver as its first incumbent."""
-    pipe = model.pipeline
+    case = model.case
     values = {y.name: 1.0 if pid in selected else 0.0 for pid, y in model.y.items()}
     for key, x in model.x.items():
         values[x.name] = face.get(key, 0.0) if key[0] in selected else 0.0
     for key, z in model.z.items():
         values[z.name] = 1.0 if values[model.x[key].name] > VALUE_TOLERANCE else 0.0
     for row, var in model.shortfall.items():
-        demand = pipe.demands[row]
-        values[var.name] = max(0.0, demand.demand_t - pipe.supply(selected, demand))
+        demand = case.demands[row]
+        values[var.name] = max(0.0, demand.demand_t - case.supply(selected, demand))
     return values

@@ -19,7 +19,7 @@ import pulp
 
 from portfolio.constants import DEFAULT_GAP
 from portfolio.errors import SolverFailure
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 
 CBC_WARNING = (
     "CBC 2.10.3 (bundled with PuLP) has a known cut bug (coin-or/Cbc#337) and can report "
@@ -103,10 +103,10 @@ class SolverOptions:
     threads: int | None = None
 
     @classmethod
-    def from_pipeline(cls, pipeline: Pipeline, *, solver: Solver = Solver.HIGHS,
+    def from_case(cls, case: Case, *, solver: Solver = Solver.HIGHS,
                       time_limit: float | None = None, gap: float | None = None) -> SolverOptions:
         """Options from the Settings sheet, overridden by command-line values."""
-        s = pipeline.settings
+        s = case.settings
         return cls(solver=Solver(solver),
                    time_limit=s.time_limit_s if time_limit is None else time_limit,
                    gap=s.mip_gap if gap is None else gap)

@@ -24,7 +24,7 @@ import numpy as np
 import pulp
 
 from portfolio.constants import BOUND_TOLERANCE, GAP_FLOOR
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Lock, Objective
 from portfolio.model.build import build
 from portfolio.model.container import Model
@@ -43,7 +43,7 @@ from portfolio.model.outcomes import (
     from_highs,
     highs_bound_and_gap,
 )
-from portfolio.model.solver import INF, set_start, to_highs
+from portfolio.model.solver import INF, relaxation, set_start, to_highs
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,11 @@ class Counts:
 class LockOut:
     """The base model in HiGHS, re-solved with one project at a time locked out."""
 
-    def __init__(self, pipeline: Pipeline, options: SolverOptions,
+    def __init__(self, case: Case, options: SolverOptions,
                  base: Solution | None = None, base_bound: float | None = None) -> None:
-        self.pipeline, self.options = pipeline, options
-        self.model: Model = build(pipeline)
-        self.min_cost = pipeline.settings.objective == Objective.MIN_COST
+        self.case, self.options = case, options
+        self.model: Model = build(case)
+        self.min_cost = case.settings.objective == Objective.MIN_COST
         self.model.prob.setObjective(self.model.weighted_shortfall + self.model.budget_cost)
         self.columns = self.model.prob.variables()
         self.index = {v.name: j for j, v in enumerate(self.columns)}
@@ -109,7 +109,7 @@ class LockOut:
     def _known(self, solution: Solution) -> Known:
         values = self._values(solution)
         return Known(solution.selected, values,
-                     exact_weighted_shortfall(self.pipeline, solution.selected),
+                     exact_weighted_shortfall(self.case, solution.selected),
                      float(self.budget_cost @ values))
 
     def _reduced(self, pid: str) -> Known | None:
@@ -127,9 +127,9 @@ class LockOut:
         return known
 
     def _reduce(self, base: Solution, pid: str) -> Known | None:
-        reduced = without_dependants(self.pipeline, base, pid)
+        reduced = without_dependants(self.case, base, pid)
         dropped = base.selected - reduced.selected
-        if any(self.pipeline.project_by_id[p].lock == Lock.IN for p in dropped):
+        if any(self.case.project_by_id[p].lock == Lock.IN for p in dropped):
             return None
         return self._known(reduced)
 
@@ -153,7 +153,7 @@ class LockOut:
         self.locked, self.pid = column, pid
         rows = self.highs.getNumRow()
         try:
-            return lexicographic(self, self.pipeline)
+            return lexicographic(self, self.case)
         finally:
             held = self.highs.getNumRow() - rows
             if held:
@@ -200,11 +200,8 @@ class LockOut:
         began = time.perf_counter()
         highs = self.highs
         highs.changeColsCost(len(self.all), self.all, objective)
-        highs.setOptionValue("solve_relaxation", True)
-        try:
+        with relaxation(highs):
             highs.run()
-        finally:
-            highs.setOptionValue("solve_relaxation", False)
         if highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
             self.counts.infeasible_lp += 1
             return SolveStats(Status.INFEASIBLE, None, None, None,
@@ -246,13 +243,12 @@ class LockOut:
         highs, fixed = self.highs, np.round(values[self.integer])
         upper = np.where(self.integer == self.locked, 0.0, self.upper)
         highs.changeColsBounds(len(self.integer), self.integer, fixed, fixed)
-        highs.setOptionValue("solve_relaxation", True)
         try:
-            highs.run()
+            with relaxation(highs):
+                highs.run()
             polished = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
             result = np.array(highs.getSolution().col_value) if polished else values
         finally:
-            highs.setOptionValue("solve_relaxation", False)
             highs.changeColsBounds(len(self.integer), self.integer, self.lower, upper)
         return result
 
@@ -271,12 +267,12 @@ class LockOut:
         return solution
 
 
-def without_dependants(pipeline: Pipeline, solution: Solution, pid: str) -> Solution:
+def without_dependants(case: Case, solution: Solution, pid: str) -> Solution:
     """A portfolio less `pid` and every selected project that needs it, transitively."""
     dropped = {pid}
     while True:
         more = {p for p in solution.selected - dropped
-                if dropped & set(pipeline.project_by_id[p].requires)}
+                if dropped & set(case.project_by_id[p].requires)}
         if not more:
             break
         dropped |= more

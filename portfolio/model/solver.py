@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import highspy
@@ -48,6 +49,16 @@ def configure(highs: highspy.Highs, options: SolverOptions, *, presolve: bool = 
     """Set `highs_options` on a HiGHS instance."""
     for name, value in highs_options(options, presolve=presolve).items():
         highs.setOptionValue(name, value)
+
+
+@contextmanager
+def relaxation(highs: highspy.Highs) -> Iterator[None]:
+    """Solve the LP relaxation in this block (integrality kept for the runs after it)."""
+    highs.setOptionValue("solve_relaxation", True)
+    try:
+        yield
+    finally:
+        highs.setOptionValue("solve_relaxation", False)
 
 
 def set_start(highs: highspy.Highs, values: Sequence[float]) -> None:

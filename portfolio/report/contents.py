@@ -15,7 +15,7 @@ from portfolio.analysis.figures import Figures
 from portfolio.analysis.frontier import Frontier
 from portfolio.analysis.rank import Regret
 from portfolio.analysis.sensitivity import Marginal
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.model.outcomes import Solution, SolverOptions
 
 CRITICAL = "critical"
@@ -25,7 +25,7 @@ CRITICAL = "critical"
 class Report:
     """Everything the results workbook shows."""
 
-    pipeline: Pipeline
+    case: Case
     solution: Solution
     options: SolverOptions
     input_path: Path
@@ -44,4 +44,4 @@ class Report:
     @cached_property
     def figures(self) -> Figures:
         """The portfolio's recomputed figures."""
-        return Figures(self.pipeline, self.solution)
+        return Figures(self.case, self.solution)

@@ -21,12 +21,12 @@ LINE_FONT = Font(name=FONT, size=11)
 
 def headlines(report: Report) -> list[str]:
     """The sentences a director reads first."""
-    pipe, fig = report.pipeline, report.figures
-    budget = pipe.settings.total_budget_musd
+    case, fig = report.case, report.figures
+    budget = case.settings.total_budget_musd
     used = f" ({100 * fig.total_cost / budget:.1f}%)" if budget > 0 else ""
     lines = [
         f"{report.solution.status.value.capitalize()}: back {len(fig.selected)} of "
-        f"{len(pipe.projects)} candidate projects.",
+        f"{len(case.projects)} candidate projects.",
         f"Demand covered: {fig.covered_pct:.1f}% of the tonnes needed "
         f"(weighted shortfall {fig.weighted_shortfall:,.0f}).",
         f"Budget cost: {fig.total_cost:,.1f} of {budget:,.1f} USD m{used}; public finance "
@@ -97,7 +97,7 @@ def write(ws: Worksheet, report: Report) -> None:
     ws.row_dimensions[row].height = 30
     for position, regret in enumerate(report.regrets[:TOP], start=1):
         row += 1
-        label = f"{regret.project_id} {report.pipeline.project_by_id[regret.project_id].label}"
+        label = f"{regret.project_id} {report.case.project_by_id[regret.project_id].label}"
         shortfall = "critical" if regret.critical else regret.shortfall
         cost = "critical" if regret.critical else regret.cost
         for col, (value, kind) in enumerate(((position, "int"), (label, "text"),

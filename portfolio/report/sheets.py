@@ -135,27 +135,27 @@ SUMMARY = (Column("metric", "text"), Column("value"), Column("note", "text"))
 
 
 def _summary(report: Report) -> list[list[Any]]:
-    pipe, sol, opts = report.pipeline, report.solution, report.options
+    case, sol, opts = report.case, report.solution, report.options
     fig = report.figures
     solved = sol.status.has_solution
-    total_demand = sum(d.demand_t for d in pipe.demands)
+    total_demand = sum(d.demand_t for d in case.demands)
     covered = sum(r.demand.demand_t - r.shortfall_t for r in fig.coverage) if solved else None
-    budget = pipe.settings.total_budget_musd
+    budget = case.settings.total_budget_musd
     rows: list[list[Any]] = [
         ["status", sol.status.value, _status_note(sol.status)],
-        ["objective", pipe.settings.objective, _objective_note(pipe.settings.objective)],
+        ["objective", case.settings.objective, _objective_note(case.settings.objective)],
         ["weighted_shortfall", fig.weighted_shortfall if solved else None,
          "sum of weight x uncovered tonnes over all Demand rows"],
         ["total_budget_cost_musd", fig.total_cost if solved else None,
          "budget cost scored for all financing, USD m"],
         ["projects_selected", len(fig.selected) if solved else 0,
-         f"of {len(pipe.projects)} candidate projects"],
+         f"of {len(case.projects)} candidate projects"],
         ["solver", opts.label, CBC_WARNING if opts.solver is Solver.CBC else ""],
         ["mip_gap", sol.gap, "relative optimality gap reached (largest over the solves); "
          f"the Settings allowed {opts.gap:g}" + ("" if sol.gap is not None
                                                  else "; not reported by this solver")],
         ["solve_seconds", sol.seconds, "solver time for the selection (ranking excluded)"],
-        ["input_sha256", pipe.sha256, "fingerprint of the input workbook file"],
+        ["input_sha256", case.sha256, "fingerprint of the input workbook file"],
         ["input_file", report.input_path.name, ""],
         ["total_budget_musd", budget, "budget limit from Settings"],
         ["budget_used_pct", 100 * fig.total_cost / budget if solved and budget > 0 else None,
@@ -173,7 +173,7 @@ def _summary(report: Report) -> list[list[Any]]:
         ["portfolio_version", __version__, ""],
     ]
     rows += [["note", note, ""] for note in sol.notes]
-    rows += [["warning", warning, ""] for warning in pipe.warnings]
+    rows += [["warning", warning, ""] for warning in case.warnings]
     return rows
 
 
@@ -216,21 +216,21 @@ def _regret_value(regret: Regret | None, attr: str) -> Any:
 def _selection(report: Report) -> list[list[Any]]:
     if not report.solution.status.has_solution:
         return []
-    pipe, fig = report.pipeline, report.figures
+    case, fig = report.case, report.figures
     ordered = [r.project_id for r in report.regrets]
     ordered += [pid for pid in fig.selected if pid not in ordered]
     by_id = {r.project_id: r for r in report.regrets}
     rows = []
     for position, pid in enumerate(ordered, start=1):
-        p = pipe.project_by_id[pid]
+        p = case.project_by_id[pid]
         regret = by_id.get(pid)
         mix = fig.by_instrument(pid)
         rows.append([
             position if regret is not None else None, pid, p.label, p.country, p.stage,
-            p.capex_musd, fig.public_finance(pid), fig.project_cost(pid), pipe.online_year(p),
+            p.capex_musd, fig.public_finance(pid), fig.project_cost(pid), case.online_year(p),
             _regret_value(regret, "shortfall"), _regret_value(regret, "cost"),
             *(mix[i] for i in INSTRUMENTS),
-            p.sponsor_equity_musd, p.lead_time_months, pipe.start_year(p), p.lock or "",
+            p.sponsor_equity_musd, p.lead_time_months, case.start_year(p), p.lock or "",
         ])
     return rows
 
@@ -243,13 +243,13 @@ FINANCING = (
 
 
 def _financing(report: Report) -> list[list[Any]]:
-    pipe = report.pipeline
-    order = {p.project_id: n for n, p in enumerate(pipe.projects)}
-    pool_order = {p.pool_id: n for n, p in enumerate(pipe.pools)}
+    case = report.case
+    order = {p.project_id: n for n, p in enumerate(case.projects)}
+    pool_order = {p.pool_id: n for n, p in enumerate(case.pools)}
     rows = []
     for (pid, iid), face in sorted(report.solution.face.items(),
                                    key=lambda kv: (order[kv[0][0]], pool_order[kv[0][1]])):
-        pool = pipe.pool_by_id[iid]
+        pool = case.pool_by_id[iid]
         rows.append([pid, iid, pool.instrument, pool.funder or "", face,
                      face * pool.budget_cost_rate, pool.country or "", face * pool.gap_credit])
     return rows
@@ -279,15 +279,15 @@ BUDGET = (Column("year", "year"), Column("budget_cost_musd", "usd"), Column("lim
 def _budget(report: Report) -> list[list[Any]]:
     if not report.solution.status.has_solution:
         return []
-    pipe, fig = report.pipeline, report.figures
+    case, fig = report.case, report.figures
     by_year = fig.cost_by_year
-    years = sorted({y for y, v in by_year.items() if v > 0} | set(pipe.budgets))
+    years = sorted({y for y, v in by_year.items() if v > 0} | set(case.budgets))
     rows: list[list[Any]] = []
     for year in years:
         used = by_year.get(year, 0.0)
-        limit = pipe.budgets.get(year)
+        limit = case.budgets.get(year)
         rows.append([year, used, limit, None if limit is None else limit - used])
-    total = pipe.settings.total_budget_musd
+    total = case.settings.total_budget_musd
     rows.append(["total", fig.total_cost, total, total - fig.total_cost])
     return rows
 
@@ -302,7 +302,7 @@ POOLS = (
 def _pools(report: Report) -> list[list[Any]]:
     fig = report.figures
     rows = []
-    for pool in report.pipeline.pools:
+    for pool in report.case.pools:
         used = fig.pool_used(pool.pool_id)
         rows.append([pool.pool_id, pool.instrument, pool.capacity_musd, used, pool.funder or "",
                      pool.country or "", used * pool.budget_cost_rate,
@@ -315,10 +315,10 @@ REJECTED = (Column("project_id", "text"), Column("name", "text"), Column("reason
 
 
 def _rejected(report: Report) -> list[list[Any]]:
-    pipe = report.pipeline
+    case = report.case
     return [
-        [pid, pipe.project_by_id[pid].label, reason, pipe.project_by_id[pid].stage,
-         pipe.project_by_id[pid].country]
+        [pid, case.project_by_id[pid].label, reason, case.project_by_id[pid].stage,
+         case.project_by_id[pid].country]
         for pid, reason in report.reasons.items()
     ]
 
@@ -383,7 +383,7 @@ def _entries(report: Report) -> list[list[Any]]:
         return []
     chosen = report.solution.selected
     rows = []
-    for project in report.pipeline.projects:
+    for project in report.case.projects:
         pid = project.project_id
         entry = report.frontier.entry(pid)
         rows.append([pid, project.label, entry.pct if entry else None,
@@ -404,7 +404,7 @@ def _scenario_columns(report: Report) -> list[Column]:
 
 def _scenarios(report: Report) -> list[list[Any]]:
     sectors = _sector_names(report)
-    base = Variant(report.pipeline, report.solution)
+    base = Variant(report.case, report.solution)
     rows: list[list[Any]] = [[
         "base", "as entered", report.solution.status.value, *_variant_figures(base, sectors),
         0.0, 0.0, len(report.figures.selected), "", "", ""]]
@@ -433,7 +433,7 @@ SENSITIVITY = (
 
 
 def _sensitivity(report: Report) -> list[list[Any]]:
-    objective = report.pipeline.settings.objective
+    objective = report.case.settings.objective
     rows = []
     for m in report.sensitivity or ():
         added, dropped = m.moved
@@ -480,7 +480,7 @@ def _country_names(report: Report) -> dict[str, str]:
     """Funder country of each pool, spelt as first entered (case and spaces ignored)."""
     first: dict[str, str] = {}
     out = {}
-    for pool in report.pipeline.pools:
+    for pool in report.case.pools:
         name = " ".join((pool.country or "unspecified").split())
         out[pool.pool_id] = first.setdefault(name.casefold(), name)
     return out
@@ -505,7 +505,7 @@ def _mix(report: Report) -> list[list[Any]]:
     face = {(i, c): 0.0 for i in INSTRUMENTS for c in countries}
     cost = dict(face)
     for (_, iid), value in report.solution.face.items():
-        pool = report.pipeline.pool_by_id[iid]
+        pool = report.case.pool_by_id[iid]
         key = (pool.instrument, country_of[iid])
         face[key] += value
         cost[key] += value * pool.budget_cost_rate

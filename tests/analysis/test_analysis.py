@@ -61,7 +61,7 @@ def test_frontier_of_the_tiny_instance_by_hand(tmp_path: Path) -> None:
     # 0: nothing (shortfall 300); 50: B alone (140 uncovered of 300 -> 70+70=140... see below)
     data = with_setting(tiny(), frontier_steps=3, frontier_top_pct=150)
     base = solved(tmp_path, data)
-    result = frontier(base.pipeline, OPTIONS, base=base.solution)
+    result = frontier(base.case, OPTIONS, base=base.solution)
     got = [(p.pct, p.variant.figures.weighted_shortfall, p.variant.figures.total_cost)
            for p in result.points]
     # Demand 150 t in 2027 and 2028. A: 100 t from 2027 (cost 60); B: 80 t from 2027 (50);
@@ -109,11 +109,11 @@ def test_frontier_keeps_a_lower_levels_better_portfolio(tmp_path: Path) -> None:
     def worse_at_150(tasks: Any, options: Any, **kw: Any) -> list[Variant]:
         out = real(tasks, options, **kw)
         empty = replace(out[-1].solution, selected=frozenset(), face={})
-        return [*out[:-1], Variant(out[-1].pipeline, empty)]
+        return [*out[:-1], Variant(out[-1].case, empty)]
 
     module.solve_all = worse_at_150  # type: ignore[assignment]
     try:
-        result = frontier(base.pipeline, OPTIONS, base=base.solution)
+        result = frontier(base.case, OPTIONS, base=base.solution)
     finally:
         module.solve_all = real
     top = result.points[-1]
@@ -155,7 +155,7 @@ def by_hand(data: dict[str, Any], name: str) -> dict[str, Any]:
 def test_scenario_deltas_match_solving_the_edited_workbooks(tmp_path: Path) -> None:
     data = variant(tiny(), Scenarios=SCENARIO_ROWS)
     base = solved(tmp_path, data)
-    outcomes = scenarios(base.pipeline, base, OPTIONS)
+    outcomes = scenarios(base.case, base, OPTIONS)
     assert [o.scenario.name for o in outcomes] == [r["scenario"] for r in SCENARIO_ROWS]
     for n, outcome in enumerate(outcomes):
         edited = by_hand(tiny(), outcome.scenario.name)
@@ -181,7 +181,7 @@ def test_an_infeasible_scenario_is_reported_with_its_reason(tmp_path: Path) -> N
             {"scenario": "No money", "change": "lock", "target": "A", "value": "in"}]
     data = variant(tiny(), Scenarios=rows)
     base = solved(tmp_path, data)
-    [outcome] = scenarios(base.pipeline, base, OPTIONS)
+    [outcome] = scenarios(base.case, base, OPTIONS)
     assert outcome.variant.solution.status is Status.INFEASIBLE
     assert outcome.shortfall_change() is None
     assert any("budget" in line for line in outcome.variant.diagnosis)

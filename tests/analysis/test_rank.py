@@ -73,3 +73,13 @@ def test_regret_matches_brute_force_definition(tmp_path: Path, seed: int) -> Non
         assert not regret.critical
         assert regret.shortfall == pytest.approx(expected[0] - base.weighted_shortfall, abs=1e-6)
         assert regret.cost == pytest.approx(expected[1] - base.total_cost, abs=1e-6)
+
+
+def test_regrets_equal_but_for_float_noise_tie_and_rank_by_project_id() -> None:
+    """Seen on the worked example: JP-CAT and JP-DYR both regret -1.17666... USD m, their
+    last digits depending on which worker found which portfolio first."""
+    noisy = [Regret.of("JP-DYR", 214.0, -1.176666666666648),
+             Regret.of("JP-CAT", 214.0, -1.176666666666677)]
+    assert noisy[0].cost == noisy[1].cost == -1.176666667
+    assert [r.project_id for r in sorted(noisy, key=Regret.sort_key)] == ["JP-CAT", "JP-DYR"]
+    assert Regret.of("A", -0.0000000000001, 0.0).shortfall == 0.0

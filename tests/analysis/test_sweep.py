@@ -14,7 +14,7 @@ from portfolio.analysis import sweep
 from portfolio.analysis.figures import Figures
 from portfolio.analysis.rank import Regret, compare, plain_regret, rank
 from portfolio.errors import UsageError
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions
@@ -25,7 +25,7 @@ from tests.independent.test_bruteforce import generate
 EXACT = SolverOptions(gap=0)
 
 
-def solved(tmp_path: Path, data: dict[str, Any], name: str = "in.xlsx") -> tuple[Pipeline,
+def solved(tmp_path: Path, data: dict[str, Any], name: str = "in.xlsx") -> tuple[Case,
                                                                                Figures]:
     pipe = load(write_book(tmp_path / name, data))
     return pipe, Figures(pipe, optimise(pipe, EXACT))
@@ -46,7 +46,7 @@ def same(fast: Regret, plain: Regret) -> bool:
             and fast.cost == pytest.approx(plain.cost, rel=1e-7, abs=1e-6))
 
 
-def assert_equals_definition(pipe: Pipeline, base: Figures, options: SolverOptions) -> None:
+def assert_equals_definition(pipe: Case, base: Figures, options: SolverOptions) -> None:
     fast = {r.project_id: r for r in rank(pipe, base, options)}
     assert set(fast) == set(base.selected)
     for pid in base.selected:

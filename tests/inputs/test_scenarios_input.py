@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from portfolio.errors import InvalidWorkbook
-from portfolio.inputs.case import Pipeline
+from portfolio.inputs.case import Case
 from portfolio.inputs.example import example_data
 from portfolio.inputs.scenarios import Scenario, apply, describe
 from portfolio.inputs.template import write_template
@@ -55,7 +55,7 @@ def base(**sheets: Rows) -> dict[str, Rows]:
     return data
 
 
-def loaded(tmp_path: Path, *rows: dict[str, Any], **sheets: Rows) -> Pipeline:
+def loaded(tmp_path: Path, *rows: dict[str, Any], **sheets: Rows) -> Case:
     return load(write_book(tmp_path / "in.xlsx", base(Scenarios=list(rows), **sheets)))
 
 
@@ -65,13 +65,13 @@ def problems(tmp_path: Path, *rows: dict[str, Any], **sheets: Rows) -> list[str]
     return [str(issue) for issue in caught.value.issues]
 
 
-def only(pipe: Pipeline) -> Pipeline:
+def only(pipe: Case) -> Case:
     """The pipeline with its one scenario applied."""
     assert len(pipe.scenarios) == 1
     return apply(pipe, pipe.scenarios[0])
 
 
-def demand_t(pipe: Pipeline) -> list[float]:
+def demand_t(pipe: Case) -> list[float]:
     return [d.demand_t for d in pipe.demands]
 
 
