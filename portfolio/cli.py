@@ -59,8 +59,8 @@ def _sweep_options(func: Callable[..., Any]) -> Callable[..., Any]:
                        ("frontier", "the Frontier sheet (one solve per budget level)")):
         func = click.option(f"--{name}/--no-{name}", default=True, show_default=True,
                             help=f"Write {what}.")(func)
-    return click.option("--rank", "ranking", type=click.Choice([r.value for r in Ranking],
-                                                                case_sensitive=False),
+    return click.option("--rank", "ranking",
+                        type=click.Choice(list(Ranking), case_sensitive=False),
                         default="regret", show_default=True,
                         help="Rank selected projects by regret (one re-solve each), or not.")(func)
 

@@ -9,6 +9,7 @@ only turns that into lines on the terminal and an exit code.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -102,12 +103,20 @@ class _Clock:
 
 def load(path: Path, hooks: Hooks | None = None) -> Case:
     """Read and validate a workbook (the `validate` command), reporting its warnings."""
+    case = _read(path)
+    _warn_all(case, hooks or Hooks())
+    return case
+
+
+def _read(path: Path) -> Case:
     from portfolio.inputs.validate import load as read_and_validate
 
-    case = read_and_validate(path)
+    return read_and_validate(path)
+
+
+def _warn_all(case: Case, hooks: Hooks) -> None:
     for warning in case.warnings:
-        (hooks or Hooks()).warn(warning)
-    return case
+        hooks.warn(warning)
 
 
 def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock,
@@ -117,14 +126,11 @@ def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock,
 
     target = request.target(suffix)
     with clock.stage("read_validate"):
-        from portfolio.inputs.validate import load as read_and_validate
-
-        case = read_and_validate(request.path)
-    check_writable(target)
-    for warning in case.warnings:
-        hooks.warn(warning)
+        case = _read(request.path)
+    check_writable(target)  # before the warnings: a locked output is refused first
+    _warn_all(case, hooks)
     options = SolverOptions.from_case(case, solver=request.solver,
-                                          time_limit=request.time_limit, gap=request.gap)
+                                      time_limit=request.time_limit, gap=request.gap)
     if options.solver is Solver.CBC:
         hooks.warn(CBC_WARNING)
     return target, case, options
@@ -145,15 +151,13 @@ def solve(request: Request, hooks: Hooks | None = None) -> Report:
         solution = optimise(case, options)
     report = Report(case=case, solution=solution, options=options,
                     input_path=request.path, target=target)
-    if not solution.status.has_solution:
+    if solution.status.has_solution:
+        report = _rank_and_analyse(request, report, hooks, clock)
+    else:
         with clock.stage("diagnose"):
             report = replace(report, diagnosis=_diagnosis(report))
-        with clock.stage("write"):
-            write_report(report, target)
-        return replace(report, timings=dict(clock.seconds))
-    report = _rank_and_analyse(request, report, hooks, clock)
     with clock.stage("write"):
-        write_report(report, target)
+        write_report(replace(report, timings=dict(clock.seconds)), target)
     return replace(report, timings=dict(clock.seconds))
 
 
@@ -183,18 +187,14 @@ def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Cl
              len(case.scenarios) if request.scenarios else 0,
              len(limits(figures)) if request.sensitivity else 0]
     with sweep.executor(request.scheduler, request.workers, tasks=max(sizes)) as pool:
-        regrets, rank_seconds = [], 0.0
+        regrets = []
         if ranked:
-            began = time.perf_counter()
             with clock.stage("rank"), hooks.sweep("ranking by regret", sizes[0]) as tick:
                 regrets = rank(case, figures, options, pool=pool, progress=tick)
-            rank_seconds = time.perf_counter() - began
         report = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
-                         rank_seconds=rank_seconds, ranking=request.ranking.value)
-        began = time.perf_counter()
+                         ranking=request.ranking.value)
         with clock.stage("analyse"):
-            report = _analyse(request, report, figures, pool, hooks, sizes)
-        return replace(report, analysis_seconds=time.perf_counter() - began)
+            return _analyse(request, report, figures, pool, hooks, sizes)
 
 
 def _analyse(request: Request, report: Report, figures: Figures, pool: Executor | None,
@@ -244,8 +244,6 @@ def frontier(request: Request, hooks: Hooks | None = None) -> Report:
 
 def _same_file(path: Path, target: Path) -> bool:
     """Whether writing `target` would overwrite `path` (also through links or case)."""
-    import os
-
     try:
         return target.exists() and path.exists() and os.path.samefile(path, target)
     except OSError:

@@ -148,8 +148,8 @@ def _comparative(figures: Figures, project: Project, chosen: set[str],
     tail = f" Binding limits: {'; '.join(limits)}." if limits else ""
     if case.settings.objective == Objective.MIN_COST:
         return "Not needed: all demand is covered at lower budget cost without it." + tail
-    gain = sum(row.demand.weight * min(row.shortfall_t, case.supply_contribution(project,
-                                                                               row.demand))
+    gain = sum(row.demand.weight
+               * min(row.shortfall_t, case.supply_contribution(project, row.demand))
                for row in short)
     cheapest = cheapest_financing(case, project) or 0.0
     labels = sorted({f"{r.demand.sector}/{r.demand.material}" for r in short})

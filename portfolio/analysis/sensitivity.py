@@ -137,8 +137,8 @@ class Marginal:
         """Whether the re-solve's change equals the LP's prediction over the step."""
         if self.lp_step_change is None or self.cost_change is None or self.reselected:
             return None
-        return abs(self.cost_change - self.lp_step_change) <= AGREEMENT * max(1.0,
-                                                                        self.base.total_cost)
+        scale = max(1.0, self.base.total_cost)
+        return abs(self.cost_change - self.lp_step_change) <= AGREEMENT * scale
 
     def meaning(self, objective: str) -> str:
         """The row in words, for a finance reviewer."""

@@ -16,8 +16,6 @@ from pydantic import AfterValidator, BeforeValidator
 
 from portfolio.workbook.values import FORMULA_ERRORS, Unusable, shown, suggest
 
-__all__ = ["FORMULA_ERRORS", "Unusable", "shown", "suggest"]
-
 
 def _reject_unusable(value: Any, expected: str) -> None:
     """A formula error or uncalculated formula is reported as such, whatever the column."""

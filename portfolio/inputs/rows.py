@@ -21,7 +21,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from portfolio.inputs.fields import (
-    FORMULA_ERRORS,
     Fraction,
     IdList,
     NonNegative,
@@ -33,7 +32,6 @@ from portfolio.inputs.fields import (
     bounded,
     choice,
     choice_list,
-    shown,
     to_float,
     to_int,
     to_text,
@@ -51,6 +49,7 @@ from portfolio.inputs.vocabulary import (
 from portfolio.inputs.vocabulary import (
     Sector as PrioritySector,
 )
+from portfolio.workbook.values import FORMULA_ERRORS, shown
 
 STAGES = tuple(m.value for m in Stage)
 INSTRUMENTS = tuple(m.value for m in Instrument)

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from portfolio.inputs.case import Case, Scenario, demand_key
-from portfolio.inputs.fields import shown
 from portfolio.inputs.rows import ALL, NO_LIMIT, STAGES, TOTAL, Demand, Project, ScenarioRow
 from portfolio.inputs.vocabulary import Change, Lock, ScenarioLock
+from portfolio.workbook.values import shown
 
 __all__ = ["Scenario", "apply", "describe", "matches_demand", "matches_project"]
 

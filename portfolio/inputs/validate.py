@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from portfolio.constants import SHARE_TOLERANCE
 from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.inputs.case import Case, Scenario, demand_key
-from portfolio.inputs.fields import shown, suggest, to_int, to_text
+from portfolio.inputs.fields import to_int, to_text
 from portfolio.inputs.rows import (
     MAX_SCENARIOS,
     STAGES,
@@ -38,6 +38,7 @@ from portfolio.inputs.rows import (
 from portfolio.inputs.vocabulary import Change
 from portfolio.workbook.cells import cell_ref
 from portfolio.workbook.read import Table, Workbook, is_blank
+from portfolio.workbook.values import shown, suggest
 
 # Sheet name -> (row model, required sheet?) in the order a reviewer fills them in.
 SHEETS: dict[str, tuple[type[Row], bool]] = {

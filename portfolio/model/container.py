@@ -41,6 +41,13 @@ class Family(StrEnum):
     HOLD = "lexicographic"
 
 
+class Goal(StrEnum):
+    """What a lexicographic stage minimises."""
+
+    SHORTFALL = "weighted_shortfall"
+    COST = "budget_cost"
+
+
 #: What each key part of a family's rows is: a project id, a pool id, an exclusive group,
 #: a Demand row index (named from 1), or plain text (a Budget year, `total`, a goal).
 _PARTS: dict[Family, tuple[str, ...]] = {
@@ -126,13 +133,14 @@ class Model:
         """Every row of one family, by key, in the order they were added."""
         return {key: self.rows[name] for (fam, key), name in self.keys.items() if fam is family}
 
-    def goal(self, goal: str) -> pulp.LpAffineExpression:
-        """The expression a lexicographic goal minimises ('weighted_shortfall', 'budget_cost')."""
-        if goal == "weighted_shortfall":
-            return self.weighted_shortfall
-        if goal == "budget_cost":
-            return self.budget_cost
-        raise ValueError(f"unknown goal {goal!r}")
+    def goal(self, goal: Goal) -> pulp.LpAffineExpression:
+        """The expression a lexicographic goal minimises."""
+        return self.weighted_shortfall if goal is Goal.SHORTFALL else self.budget_cost
+
+    def hold(self, goal: Goal, limit: float) -> None:
+        """Keep a goal at most `limit` (row `lexicographic-shortfall` or `-cost`)."""
+        name = "shortfall" if goal is Goal.SHORTFALL else "cost"
+        self.add(self.goal(goal) <= limit, Family.HOLD, name)
 
     def pools_of(self, project: Project) -> Iterable[tuple[Pool, pulp.LpVariable]]:
         """The pools that may back `project`, with their face-value variables."""

@@ -13,7 +13,6 @@ value with the same tolerance and write the same note when stage 2 finds nothing
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 import pulp
@@ -23,19 +22,12 @@ from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model import solver
 from portfolio.model.build import build
-from portfolio.model.container import Family, Model
+from portfolio.model.container import Goal, Model
 from portfolio.model.outcomes import Solution, SolverOptions, SolveStats, Status
 
 V = TypeVar("V")
 STAGE2_NOTE = ("stage 2 (minimise budget cost) found no portfolio within the time limit; "
                "the stage 1 portfolio is reported, its cost not minimised")
-
-
-class Goal(StrEnum):
-    """What a lexicographic stage minimises."""
-
-    SHORTFALL = "weighted_shortfall"
-    COST = "budget_cost"
 
 
 def held(value: float) -> float:
@@ -99,7 +91,7 @@ class PulpStages:
         """Set the goal as the objective and solve, from `start` or the hint."""
         self.model.prob.setObjective(self.model.goal(goal))
         stats = solver.run(self.model.prob, self.options,
-                    start=start if start is not None else self.first_start)
+                           start=start if start is not None else self.first_start)
         return stats, (_values(self.model) if stats.status.has_solution else None)
 
     def portfolio(self, stats: tuple[SolveStats, ...], status: Status, values: dict[str, float],
@@ -113,8 +105,7 @@ class PulpStages:
 
     def hold(self, goal: Goal, limit: float) -> None:
         """A `lexicographic` row; it stays for the tie-breaking solves."""
-        name = "shortfall" if goal is Goal.SHORTFALL else "cost"
-        self.model.add(self.model.goal(goal) <= limit, Family.HOLD, name)
+        self.model.hold(goal, limit)
 
     def finish(self, stats: tuple[SolveStats, ...], status: Status, values: dict[str, float],
                notes: tuple[str, ...] = (), *, settle: bool = True) -> Solution:
@@ -146,8 +137,8 @@ def _values(model: Model) -> dict[str, float]:
 
 
 def extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
-             values: dict[str, float], notes: tuple[str, ...] = (),
-             tie_break: tuple[SolveStats, ...] = ()) -> Solution:
+            values: dict[str, float], notes: tuple[str, ...] = (),
+            tie_break: tuple[SolveStats, ...] = ()) -> Solution:
     """Read selection and face values, snapping solver noise (1e-9) to exact values."""
     selected = frozenset(pid for pid, y in model.y.items() if values.get(y.name, 0.0) > 0.5)
     face = {}
@@ -180,7 +171,7 @@ def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
     exploit. A stage that finds nothing within its time limit keeps the portfolio so far.
     """
     case = model.case
-    model.add(model.budget_cost <= held(pulp.value(model.budget_cost) or 0.0), Family.HOLD, "cost")
+    model.hold(Goal.COST, held(pulp.value(model.budget_cost) or 0.0))
     project_row = {p.project_id: n for n, p in enumerate(case.projects, start=1)}
     pool_row = {pool.pool_id: n for n, pool in enumerate(case.pools, start=1)}
     last = len(case.projects) + 1

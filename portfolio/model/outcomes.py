@@ -104,7 +104,7 @@ class SolverOptions:
 
     @classmethod
     def from_case(cls, case: Case, *, solver: Solver = Solver.HIGHS,
-                      time_limit: float | None = None, gap: float | None = None) -> SolverOptions:
+                  time_limit: float | None = None, gap: float | None = None) -> SolverOptions:
         """Options from the Settings sheet, overridden by command-line values."""
         s = case.settings
         return cls(solver=Solver(solver),

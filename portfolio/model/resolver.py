@@ -27,9 +27,8 @@ from portfolio.constants import BOUND_TOLERANCE, GAP_FLOOR
 from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Lock, Objective
 from portfolio.model.build import build
-from portfolio.model.container import Model
+from portfolio.model.container import Goal, Model
 from portfolio.model.lexicographic import (
-    Goal,
     exact_weighted_shortfall,
     extract,
     lexicographic,
@@ -167,9 +166,12 @@ class LockOut:
     def minimise(self, goal: Goal, start: np.ndarray | None,
                  ) -> tuple[SolveStats, np.ndarray | None]:
         """One stage: its LP bound, then the MIP unless a bound decides it."""
-        objective = self.shortfall_cost if goal is Goal.SHORTFALL else self.budget_cost
         floor = self.base_bound if goal is Goal.SHORTFALL else None
-        return self._stage(self.pid, objective, start, floor, self.held)
+        return self._stage(self.pid, self._cost(goal), start, floor, self.held)
+
+    def _cost(self, goal: Goal) -> np.ndarray:
+        """The goal's objective vector over the HiGHS columns."""
+        return self.shortfall_cost if goal is Goal.SHORTFALL else self.budget_cost
 
     def portfolio(self, stats: tuple[SolveStats, ...], status: Status, values: np.ndarray,
                   notes: tuple[str, ...] = ()) -> Solution:
@@ -182,7 +184,7 @@ class LockOut:
 
     def hold(self, goal: Goal, limit: float) -> None:
         """An added row, deleted again when `without` returns."""
-        cost = self.shortfall_cost if goal is Goal.SHORTFALL else self.budget_cost
+        cost = self._cost(goal)
         nonzero = np.flatnonzero(cost).astype(np.int32)
         self.highs.addRow(-INF, limit, len(nonzero), nonzero, cost[nonzero])
         if goal is Goal.SHORTFALL:

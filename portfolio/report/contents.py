@@ -32,14 +32,22 @@ class Report:
     regrets: Sequence[Regret] = ()
     reasons: dict[str, str] = field(default_factory=dict)
     diagnosis: Sequence[str] = ()
-    rank_seconds: float = 0.0
     ranking: str = "regret"
     frontier: Frontier | None = None
     scenarios: Sequence[Outcome] | None = None
     sensitivity: Sequence[Marginal] | None = None
-    analysis_seconds: float = 0.0
     target: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rank_seconds(self) -> float:
+        """Time spent re-optimising for the regret ranking (0 when not ranked)."""
+        return self.timings.get("rank", 0.0)
+
+    @property
+    def analysis_seconds(self) -> float:
+        """Time spent on the frontier, scenario and sensitivity sweeps."""
+        return self.timings.get("analyse", 0.0)
 
     @cached_property
     def figures(self) -> Figures:

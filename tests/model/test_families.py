@@ -16,8 +16,8 @@ import pytest
 
 from portfolio.inputs.validate import load
 from portfolio.model.build import build
-from portfolio.model.container import Family, Model
-from portfolio.model.lexicographic import Goal, PulpStages
+from portfolio.model.container import Family, Goal, Model
+from portfolio.model.lexicographic import PulpStages
 from portfolio.model.outcomes import SolverOptions
 from tests.helpers import pool, settings, tiny, variant, write_book
 

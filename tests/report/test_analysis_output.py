@@ -90,7 +90,7 @@ def test_analysis_can_be_switched_off(tmp_path: Path) -> None:
     source = write_book(tmp_path / "in.xlsx", data())
     target = tmp_path / "out.xlsx"
     run = call("solve", source, "-o", target, "--no-frontier", "--no-scenarios",
-              "--no-sensitivity", "--rank", "none")
+               "--no-sensitivity", "--rank", "none")
     assert run.code == 0, run.stderr
     sheets = read_output(target)
     assert not {"Frontier", "Scenarios", "Sensitivity"} & set(sheets)
