@@ -1,0 +1,455 @@
+"""The results as tables: each output sheet's columns and rows, written nowhere yet.
+
+One list of `Table`s feeds the workbook (`portfolio.report.sheets`), the JSON export and
+the Guide, so all three always agree on sheet names, headers and values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from portfolio import __version__
+from portfolio.analysis.rank import Regret
+from portfolio.analysis.variants import Variant
+from portfolio.inputs.rows import INSTRUMENTS
+from portfolio.inputs.vocabulary import Objective
+from portfolio.model.outcomes import CBC_WARNING, Solver, Status
+from portfolio.report.contents import CRITICAL, Report
+from portfolio.workbook.styles import Column
+
+
+@dataclass(frozen=True)
+class Table:
+    """One output table: its sheet, header and records (`table` names a second table)."""
+
+    sheet: str
+    columns: Sequence[Column]
+    rows: list[list[Any]]
+    table: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The key of this table in the JSON export and the Guide."""
+        return self.table or self.sheet
+
+
+def tables(report: Report) -> list[Table]:
+    """Every table of the results workbook, in sheet order."""
+    solved = report.solution.status.has_solution
+    out = [Table("Summary", SUMMARY, _summary(report))]
+    if not solved:
+        out.append(Table("Diagnosis", DIAGNOSIS,
+                         [[n, line] for n, line in enumerate(report.diagnosis, start=1)]))
+    out += [
+        Table("Selection", SELECTION, _selection(report)),
+        Table("Financing", FINANCING, _financing(report)),
+        Table("Coverage", COVERAGE, _coverage(report)),
+        Table("Budget", BUDGET, budget_rows(report)),
+        Table("Pools", POOLS, _pools(report)),
+        Table("Rejected", REJECTED, _rejected(report)),
+    ]
+    if report.frontier is not None:
+        out += frontier_tables(report)
+    if solved and report.scenarios:
+        out.append(Table("Scenarios", scenario_columns(report), _scenarios(report)))
+    if solved and report.sensitivity is not None:
+        out.append(Table("Sensitivity", SENSITIVITY, _sensitivity(report)))
+    if solved:
+        out.append(Table("Sectors", SECTORS, _sectors(report)))
+        out.append(Table("Mix", mix_columns(report), _mix(report)))
+    return out
+
+
+def frontier_tables(report: Report) -> list[Table]:
+    """The Frontier sheet: the levels, and each project's entry level beside them."""
+    return [Table("Frontier", frontier_columns(report), _frontier(report)),
+            Table("Frontier", ENTRY, _entries(report), table="FrontierEntry")]
+
+
+SUMMARY = (Column("metric", "text"), Column("value"), Column("note", "text"))
+
+
+def _summary(report: Report) -> list[list[Any]]:
+    case, sol, opts = report.case, report.solution, report.options
+    fig = report.figures
+    solved = sol.status.has_solution
+    total_demand = sum(d.demand_t for d in case.demands)
+    covered = sum(r.demand.demand_t - r.shortfall_t for r in fig.coverage) if solved else None
+    budget = case.settings.total_budget_musd
+    rows: list[list[Any]] = [
+        ["status", sol.status.value, _status_note(sol.status)],
+        ["objective", case.settings.objective, _objective_note(case.settings.objective)],
+        ["weighted_shortfall", fig.weighted_shortfall if solved else None,
+         "sum of weight x uncovered tonnes over all Demand rows"],
+        ["total_budget_cost_musd", fig.total_cost if solved else None,
+         "budget cost scored for all financing, USD m"],
+        ["projects_selected", len(fig.selected) if solved else 0,
+         f"of {len(case.projects)} candidate projects"],
+        ["solver", opts.label, CBC_WARNING if opts.solver is Solver.CBC else ""],
+        ["mip_gap", sol.gap, "relative optimality gap reached (largest over the solves); "
+         f"the Settings allowed {opts.gap:g}" + ("" if sol.gap is not None
+                                                 else "; not reported by this solver")],
+        ["solve_seconds", sol.seconds, "solver time for the selection (ranking excluded)"],
+        ["input_sha256", case.sha256, "fingerprint of the input workbook file"],
+        ["input_file", report.input_path.name, ""],
+        ["total_budget_musd", budget, "budget limit from Settings"],
+        ["budget_used_pct", 100 * fig.total_cost / budget if solved and budget > 0 else None,
+         "share of total_budget_musd used"],
+        ["demand_covered_pct", 100 * covered / total_demand if covered is not None and
+         total_demand > 0 else None, "tonnes covered / tonnes demanded, all rows"],
+        ["public_finance_musd", sum(sol.face.values()) if solved else None,
+         "face value of all grants, loans, guarantees and offtakes committed"],
+        ["ranking", report.ranking, "regret: every selected project re-optimised without it; "
+         "none: not ranked (--rank none), Selection in input order"],
+        ["rank_seconds", report.rank_seconds, "time spent re-optimising for the regret ranking"],
+        ["analysis_seconds", report.analysis_seconds,
+         "time spent on the frontier, scenarios and sensitivity re-solves"],
+        ["time_limit_s", opts.time_limit, "solver time limit per solve"],
+        ["portfolio_version", __version__, ""],
+    ]
+    rows += [["note", note, ""] for note in sol.notes]
+    rows += [["warning", warning, ""] for warning in case.warnings]
+    return rows
+
+
+def _status_note(status: Status) -> str:
+    return {
+        Status.OPTIMAL: "proven optimal within mip_gap",
+        Status.FEASIBLE: "a valid portfolio, not proven optimal (time limit reached)",
+        Status.INFEASIBLE: "no portfolio satisfies the hard constraints: see Diagnosis",
+        Status.NO_SOLUTION: "the time limit ran out before any portfolio was found: see "
+                            "Diagnosis",
+    }[status]
+
+
+def _objective_note(objective: str) -> str:
+    if objective == Objective.MIN_COST:
+        return "cover all demand at the least budget cost"
+    return "least weighted shortfall first, then least budget cost"
+
+
+SELECTION = (
+    Column("rank", "int"), Column("project_id", "text"), Column("name", "text"),
+    Column("country", "text"), Column("stage", "text"), Column("capex_musd", "usd"),
+    Column("public_finance_musd", "usd"), Column("budget_cost_musd", "usd"),
+    Column("online_year", "year"), Column("regret_shortfall", "regret"),
+    Column("regret_cost_musd", "regret"),
+    *(Column(f"{i}_musd", "usd") for i in INSTRUMENTS),
+    Column("sponsor_equity_musd", "usd"), Column("lead_time_months", "int"),
+    Column("start_year", "year"), Column("lock", "text"),
+)
+
+
+def _regret_value(regret: Regret | None, attr: str) -> Any:
+    if regret is None:
+        return None
+    if regret.critical:
+        return CRITICAL
+    return getattr(regret, attr)
+
+
+def _selection(report: Report) -> list[list[Any]]:
+    if not report.solution.status.has_solution:
+        return []
+    case, fig = report.case, report.figures
+    ordered = [r.project_id for r in report.regrets]
+    ordered += [pid for pid in fig.selected if pid not in ordered]
+    by_id = {r.project_id: r for r in report.regrets}
+    rows = []
+    for position, pid in enumerate(ordered, start=1):
+        p = case.project_by_id[pid]
+        regret = by_id.get(pid)
+        mix = fig.by_instrument(pid)
+        rows.append([
+            position if regret is not None else None, pid, p.label, p.country, p.stage,
+            p.capex_musd, fig.public_finance(pid), fig.project_cost(pid), case.online_year(p),
+            _regret_value(regret, "shortfall"), _regret_value(regret, "cost"),
+            *(mix[i] for i in INSTRUMENTS),
+            p.sponsor_equity_musd, p.lead_time_months, case.start_year(p), p.lock or "",
+        ])
+    return rows
+
+
+FINANCING = (
+    Column("project_id", "text"), Column("pool_id", "text"), Column("instrument", "text"),
+    Column("funder", "text"), Column("face_value_musd", "usd"), Column("budget_cost_musd", "usd"),
+    Column("funder_country", "text"), Column("gap_credit_musd", "usd"),
+)
+
+
+def _financing(report: Report) -> list[list[Any]]:
+    case = report.case
+    order = {p.project_id: n for n, p in enumerate(case.projects)}
+    pool_order = {p.pool_id: n for n, p in enumerate(case.pools)}
+    rows = []
+    for (pid, iid), face in sorted(report.solution.face.items(),
+                                   key=lambda kv: (order[kv[0][0]], pool_order[kv[0][1]])):
+        pool = case.pool_by_id[iid]
+        rows.append([pid, iid, pool.instrument, pool.funder or "", face,
+                     face * pool.budget_cost_rate, pool.country or "", face * pool.gap_credit])
+    return rows
+
+
+COVERAGE = (
+    Column("sector", "text"), Column("material", "text"), Column("year", "year"),
+    Column("demand_t", "tonnes"), Column("supply_t", "tonnes"), Column("shortfall_t", "tonnes"),
+    Column("coverage_pct", "pct"), Column("weight", "number"),
+)
+
+
+def _coverage(report: Report) -> list[list[Any]]:
+    if not report.solution.status.has_solution:
+        return []
+    return [
+        [r.demand.sector, r.demand.material, r.demand.year, r.demand.demand_t, r.supply_t,
+         r.shortfall_t, r.coverage_pct, r.demand.weight]
+        for r in report.figures.coverage
+    ]
+
+
+BUDGET = (Column("year", "year"), Column("budget_cost_musd", "usd"), Column("limit_musd", "usd"),
+          Column("headroom_musd", "usd"))
+
+
+def budget_rows(report: Report) -> list[list[Any]]:
+    """Budget: cost, limit and headroom per disbursement year, then the total."""
+    if not report.solution.status.has_solution:
+        return []
+    case, fig = report.case, report.figures
+    by_year = fig.cost_by_year
+    years = sorted({y for y, v in by_year.items() if v > 0} | set(case.budgets))
+    rows: list[list[Any]] = []
+    for year in years:
+        used = by_year.get(year, 0.0)
+        limit = case.budgets.get(year)
+        rows.append([year, used, limit, None if limit is None else limit - used])
+    total = case.settings.total_budget_musd
+    rows.append(["total", fig.total_cost, total, total - fig.total_cost])
+    return rows
+
+
+POOLS = (
+    Column("pool_id", "text"), Column("instrument", "text"), Column("capacity_musd", "usd"),
+    Column("used_musd", "usd"), Column("funder", "text"), Column("country", "text"),
+    Column("budget_cost_musd", "usd"), Column("used_pct", "pct"),
+)
+
+
+def _pools(report: Report) -> list[list[Any]]:
+    fig = report.figures
+    rows = []
+    for pool in report.case.pools:
+        used = fig.pool_used(pool.pool_id)
+        rows.append([pool.pool_id, pool.instrument, pool.capacity_musd, used, pool.funder or "",
+                     pool.country or "", used * pool.budget_cost_rate,
+                     100 * used / pool.capacity_musd if pool.capacity_musd > 0 else None])
+    return rows
+
+
+REJECTED = (Column("project_id", "text"), Column("name", "text"), Column("reason", "text"),
+            Column("stage", "text"), Column("country", "text"))
+
+
+def _rejected(report: Report) -> list[list[Any]]:
+    case = report.case
+    return [
+        [pid, case.project_by_id[pid].label, reason, case.project_by_id[pid].stage,
+         case.project_by_id[pid].country]
+        for pid, reason in report.reasons.items()
+    ]
+
+
+DIAGNOSIS = (Column("finding", "int"), Column("message", "text"))
+
+
+def _sector_names(report: Report) -> list[str]:
+    return list(report.figures.sectors)
+
+
+def _coverage_columns(report: Report) -> list[Column]:
+    return [Column(f"coverage_pct_{sector}", "pct") for sector in _sector_names(report)]
+
+
+def _variant_figures(variant: Variant, sectors: Sequence[str]) -> list[Any]:
+    """Budget cost, weighted shortfall, demand covered % and coverage % per sector."""
+    if not variant.solved:
+        return [None] * (3 + len(sectors))
+    fig = variant.figures
+    by_sector = fig.sector_coverage_pct()
+    return [fig.total_cost, fig.weighted_shortfall, fig.covered_pct,
+            *(by_sector.get(s) for s in sectors)]
+
+
+def frontier_columns(report: Report) -> list[Column]:
+    """Frontier: one column per figure, and a coverage % per sector."""
+    return [Column("budget_level_pct", "pct"), Column("budget_level_musd", "usd"),
+            Column("status", "text"), Column("budget_cost_musd", "usd"),
+            Column("weighted_shortfall", "usd"), Column("demand_covered_pct", "pct"),
+            *_coverage_columns(report), Column("projects_selected", "int"),
+            Column("projects", "text"), Column("note", "text")]
+
+
+def _frontier(report: Report) -> list[list[Any]]:
+    if report.frontier is None:
+        return []
+    sectors = _sector_names(report)
+    rows = []
+    for point in report.frontier.points:
+        variant = point.variant
+        note = "" if point.kept_from_pct is None else (
+            f"the portfolio found at {point.kept_from_pct:g}% is kept: it is feasible here and "
+            "better than what this level's solve returned within its gap or time limit")
+        if not variant.solved and variant.solution.status is Status.INFEASIBLE:
+            note = ("no portfolio meets the hard constraints at this budget: the locked-in "
+                    "projects (under min_cost, covering all demand) cost more")
+        selected = variant.figures.selected if variant.solved else []
+        rows.append([point.pct, point.budget_musd, variant.solution.status.value,
+                     *_variant_figures(variant, sectors),
+                     len(selected) if variant.solved else None, ", ".join(selected), note])
+    return rows
+
+
+ENTRY = (Column("project_id", "text"), Column("name", "text"), Column("entry_level_pct", "pct"),
+         Column("entry_level_musd", "usd"), Column("selected_at_levels_pct", "text"),
+         Column("selected_in_base", "text"))
+
+
+def _entries(report: Report) -> list[list[Any]]:
+    """Per project, the lowest budget level at which it is in the optimal portfolio."""
+    if report.frontier is None:
+        return []
+    chosen = report.solution.selected
+    rows = []
+    for project in report.case.projects:
+        pid = project.project_id
+        entry = report.frontier.entry(pid)
+        rows.append([pid, project.label, entry.pct if entry else None,
+                     entry.budget_musd if entry else None,
+                     ", ".join(f"{pct:g}" for pct in report.frontier.levels_in(pid)) or
+                     "at no level", "yes" if pid in chosen else "no"])
+    return rows
+
+
+def scenario_columns(report: Report) -> list[Column]:
+    """Scenarios: the figures, coverage per sector and the change against the base."""
+    return [Column("scenario", "text"), Column("changes", "text"), Column("status", "text"),
+            Column("budget_cost_musd", "usd"), Column("weighted_shortfall", "usd"),
+            Column("demand_covered_pct", "pct"), *_coverage_columns(report),
+            Column("shortfall_change", "regret"), Column("cost_change_musd", "regret"),
+            Column("projects_selected", "int"), Column("projects_in", "text"),
+            Column("projects_out", "text"), Column("note", "text")]
+
+
+def _scenarios(report: Report) -> list[list[Any]]:
+    sectors = _sector_names(report)
+    base = Variant(report.case, report.solution)
+    rows: list[list[Any]] = [[
+        "base", "as entered", report.solution.status.value, *_variant_figures(base, sectors),
+        0.0, 0.0, len(report.figures.selected), "", "", ""]]
+    for outcome in report.scenarios or ():
+        variant = outcome.variant
+        added, dropped = variant.moved(report.figures) if variant.solved else ([], [])
+        note = " ".join(variant.diagnosis) if variant.diagnosis else (
+            variant.solution.notes[0] if variant.solution.notes else "")
+        rows.append([outcome.scenario.name, outcome.description,
+                     variant.solution.status.value, *_variant_figures(variant, sectors),
+                     outcome.shortfall_change(), outcome.cost_change(),
+                     len(variant.figures.selected) if variant.solved else None,
+                     ", ".join(added), ", ".join(dropped), note])
+    return rows
+
+
+SENSITIVITY = (
+    Column("limit", "text"), Column("kind", "text"), Column("limit_musd", "usd"),
+    Column("used_musd", "usd"), Column("slack_musd", "usd"), Column("binding", "text"),
+    Column("marginal_cost_per_musd", "regret"), Column("step_musd", "usd"),
+    Column("lp_step_cost_change_musd", "regret"), Column("resolve_shortfall_change", "regret"),
+    Column("resolve_cost_change_musd", "regret"), Column("shortfall_per_musd", "regret"),
+    Column("projects_in", "text"), Column("projects_out", "text"), Column("agrees", "text"),
+    Column("meaning", "text"),
+)
+
+
+def _sensitivity(report: Report) -> list[list[Any]]:
+    objective = report.case.settings.objective
+    rows = []
+    for m in report.sensitivity or ():
+        added, dropped = m.moved
+        ds = m.shortfall_change
+        agrees = {True: "yes", False: "no", None: "n/a: the selection changes" if m.reselected
+                  else ""}[m.agrees]
+        rows.append([
+            m.limit.label.removeprefix("the "), m.limit.kind, m.limit.limit_musd,
+            m.limit.used_musd, m.limit.slack_musd, "yes" if m.limit.binding else "no",
+            m.dual, m.step_musd, m.lp_step_change, ds if objective != Objective.MIN_COST else None,
+            m.cost_change, -ds / m.step_musd if ds is not None and objective != Objective.MIN_COST
+            else None, ", ".join(added), ", ".join(dropped), agrees, m.meaning(objective)])
+    return rows
+
+
+SECTORS = (Column("sector", "text"), Column("year", "year"), Column("demand_t", "tonnes"),
+           Column("supply_t", "tonnes"), Column("covered_t", "tonnes"),
+           Column("shortfall_t", "tonnes"), Column("coverage_pct", "pct"))
+
+
+def sector_years(report: Report) -> dict[str, dict[int, list[float]]]:
+    """Sector -> year -> [demand, supply, covered] over the sector's materials."""
+    names: dict[str, str] = {}
+    out: dict[str, dict[int, list[float]]] = {}
+    for row in report.figures.coverage:
+        sector = names.setdefault(row.demand.sector.casefold(), row.demand.sector)
+        cell = out.setdefault(sector, {}).setdefault(row.demand.year, [0.0, 0.0, 0.0])
+        cell[0] += row.demand.demand_t
+        cell[1] += row.supply_t
+        cell[2] += row.demand.demand_t - row.shortfall_t
+    return {s: dict(sorted(years.items())) for s, years in out.items()}
+
+
+def _sectors(report: Report) -> list[list[Any]]:
+    rows = []
+    for sector, years in sector_years(report).items():
+        for year, (demand, supply, covered) in years.items():
+            rows.append([sector, year, demand, supply, covered, demand - covered,
+                         100.0 * covered / demand if demand > 0 else 100.0])
+    return rows
+
+
+def _country_names(report: Report) -> dict[str, str]:
+    """Funder country of each pool, spelt as first entered (case and spaces ignored)."""
+    first: dict[str, str] = {}
+    out = {}
+    for pool in report.case.pools:
+        name = " ".join((pool.country or "unspecified").split())
+        out[pool.pool_id] = first.setdefault(name.casefold(), name)
+    return out
+
+
+def countries(report: Report) -> list[str]:
+    """Funder countries in Financing order."""
+    return list(dict.fromkeys(_country_names(report).values()))
+
+
+def mix_columns(report: Report) -> list[Column]:
+    """Mix: instrument, face value and budget cost per funder country, and their totals."""
+    names = countries(report)
+    return [Column("instrument", "text"),
+            *(Column(f"face_{c}_musd", "usd") for c in names), Column("face_total_musd", "usd"),
+            *(Column(f"cost_{c}_musd", "usd") for c in names), Column("cost_total_musd", "usd")]
+
+
+def _mix(report: Report) -> list[list[Any]]:
+    """Face value and budget cost per instrument, split by funder country."""
+    names = countries(report)
+    country_of = _country_names(report)
+    face = {(i, c): 0.0 for i in INSTRUMENTS for c in names}
+    cost = dict(face)
+    for (_, iid), value in report.solution.face.items():
+        pool = report.case.pool_by_id[iid]
+        key = (pool.instrument, country_of[iid])
+        face[key] += value
+        cost[key] += value * pool.budget_cost_rate
+    return [[i, *(face[(i, c)] for c in names), sum(face[(i, c)] for c in names),
+             *(cost[(i, c)] for c in names), sum(cost[(i, c)] for c in names)]
+            for i in INSTRUMENTS]
