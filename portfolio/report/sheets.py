@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from portfolio.inputs.rows import INSTRUMENTS
-from portfolio.report import charts, panel
+from portfolio.report import charts, guide, panel
 from portfolio.report.contents import Report
 from portfolio.report.tables import (
     BUDGET,
@@ -52,16 +53,30 @@ def write_frontier(report: Report, target: Path) -> None:
 
 
 def _book(found: Sequence[Table]) -> Workbook:
-    """One sheet per table, a second table of a sheet beside the first after a blank column."""
+    """One sheet per table, a second table of a sheet beside the first after a blank column.
+
+    The Guide sheet comes last, and each header cell carries its Guide text as a comment.
+    """
     book = new_workbook()
-    for table in found:
+    for table in guide.with_guide(found):
         if table.sheet in book.sheetnames:
             ws = book[table.sheet]
-            write_table(ws, table.columns, table.rows, table_name=table.name,
-                        first_col=ws.max_column + 2)
+            first = ws.max_column + 2
         else:
-            write_table(book.create_sheet(table.sheet), table.columns, table.rows)
+            ws, first = book.create_sheet(table.sheet), 1
+        write_table(ws, table.columns, table.rows, table_name=table.name, first_col=first)
+        _header_comments(ws, table, first)
     return book
+
+
+def _header_comments(ws: Worksheet, table: Table, first: int) -> None:
+    """The Guide's unit and meaning of each column, as a comment on its header cell."""
+    for col, column in enumerate(table.columns, start=first):
+        entry = guide.explain(table.name, column.name)
+        if entry is not None:
+            comment = Comment(f"{column.name} ({entry.unit}): {entry.meaning}", "portfolio")
+            comment.width, comment.height = 320, 110
+            ws.cell(row=1, column=col).comment = comment
 
 
 def _charts(book: Workbook, report: Report) -> None:

@@ -81,7 +81,7 @@ def test_frontier_command_writes_only_the_frontier(tmp_path: Path) -> None:
     assert "frontier: 4 of 4 budget levels have a feasible portfolio" in run.stdout
     target = tmp_path / "outputs" / "in-frontier.xlsx"
     sheets = read_output(target)
-    assert list(sheets) == ["Frontier"]
+    assert list(sheets) == ["Frontier", "Guide"]
     assert list(sheets["Frontier"]["weighted_shortfall"].dropna()) == [300, 140, 50, 50]
     assert len(charts_in(target)) == 1
 

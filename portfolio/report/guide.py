@@ -1,0 +1,276 @@
+"""The Guide: what every column of the results means, in a finance reviewer's words.
+
+One entry per (table, column), with its unit. Columns named after a sector or a country
+(`coverage_pct_<sector>`, `face_<country>_musd`) have one entry with a placeholder that
+`explain` fills in. The workbook writes the Guide sheet and a comment on each header
+from here, and a test fails for any column written without an entry, so every table added
+later brings its explanation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from portfolio.report.tables import Table
+from portfolio.workbook.styles import Column
+
+USD, T, PCT, YEAR, COUNT, TEXT = "USD m", "t", "%", "year", "count", "text"
+WEIGHTED = "weighted t"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One column explained."""
+
+    unit: str
+    meaning: str
+
+
+_SHARED = {
+    "project_id": Entry(TEXT, "The project's id, as on the Projects input sheet."),
+    "name": Entry(TEXT, "The project's name, as entered (its id where the name is blank)."),
+    "country": Entry(TEXT, "Host country of the project, as entered."),
+    "stage": Entry(TEXT, "Supply-chain stage: mining, separation, refining, metal, magnet or "
+                         "recycling."),
+    "status": Entry(TEXT, "optimal: proven best within the MIP gap; feasible: valid but not "
+                          "proven best (time limit); infeasible: no portfolio meets the hard "
+                          "constraints; time_limit_no_solution: none found in time."),
+    "budget_cost_musd": Entry(USD, "Budget cost scored against the limits: grants and offtakes "
+                                   "at face value, loans and guarantees at their credit subsidy "
+                                   "cost."),
+    "weighted_shortfall": Entry(WEIGHTED, "Sum over Demand rows of weight x tonnes not "
+                                          "covered: the first objective, lower is better."),
+    "demand_covered_pct": Entry(PCT, "Tonnes covered as a share of all tonnes demanded."),
+    "coverage_pct_<sector>": Entry(PCT, "Share of the {sector} demand tonnes covered, over all "
+                                        "its materials and years."),
+    "projects_selected": Entry(COUNT, "How many projects the portfolio backs."),
+    "projects_in": Entry(TEXT, "Projects this variant backs that the base portfolio does not."),
+    "projects_out": Entry(TEXT, "Projects of the base portfolio this variant drops."),
+    "note": Entry(TEXT, "Why the row reads as it does, where that needs saying."),
+}
+
+_TABLES: dict[str, dict[str, Entry]] = {
+    "Summary": {
+        "metric": Entry(TEXT, "What the row reports: the run's status and figures, every "
+                              "setting in effect, and what is needed to reproduce the run."),
+        "value": Entry("per row", "The figure; its unit is in the metric's name (_musd: USD m, "
+                                  "_pct: %, _seconds: seconds)."),
+        "note": Entry(TEXT, "The metric in words, or where its value came from."),
+    },
+    "Diagnosis": {
+        "finding": Entry(COUNT, "Number of the finding, most important first."),
+        "message": Entry(TEXT, "Why no portfolio could be found: the constraints that cannot "
+                               "hold together, and what would let them."),
+    },
+    "Selection": {
+        "rank": Entry(COUNT, "1 = the project whose loss would hurt most (largest "
+                             "regret_shortfall, then regret_cost_musd); blank when not ranked."),
+        "capex_musd": Entry(USD, "Total capital cost of the project, as entered."),
+        "public_finance_musd": Entry(USD, "Face value of all public finance committed to it "
+                                          "(grants, loans, guarantees and offtakes)."),
+        "budget_cost_musd": Entry(USD, "What its financing costs the budget (grants and "
+                                       "offtakes at face value, loans and guarantees at their "
+                                       "subsidy cost)."),
+        "online_year": Entry(YEAR, "First year it delivers: start year plus lead time."),
+        "regret_shortfall": Entry(WEIGHTED, "How much the weighted shortfall rises if this "
+                                            "project alone is dropped and the rest "
+                                            "re-optimised; critical: nothing feasible without "
+                                            "it."),
+        "regret_cost_musd": Entry(USD, "Change in budget cost in that re-optimised portfolio "
+                                       "(negative: dropping it saves money)."),
+        "grant_musd": Entry(USD, "Face value of grants to it."),
+        "loan_musd": Entry(USD, "Face value of loans to it."),
+        "guarantee_musd": Entry(USD, "Face value of loan guarantees to it."),
+        "offtake_musd": Entry(USD, "Face value of offtake agreements with it."),
+        "sponsor_equity_musd": Entry(USD, "The sponsor's own equity, as entered."),
+        "lead_time_months": Entry("months", "Months from the start of finance to first "
+                                            "output, as entered."),
+        "start_year": Entry(YEAR, "Year its finance starts (the plan's first year unless "
+                                  "entered)."),
+        "lock": Entry(TEXT, "in: forced into the portfolio; out: kept out; blank: free."),
+    },
+    "Financing": {
+        "pool_id": Entry(TEXT, "The funding pool, as on the Pools input sheet."),
+        "instrument": Entry(TEXT, "grant, loan, guarantee or offtake."),
+        "funder": Entry(TEXT, "The agency behind the pool (for example DFC, JBIC)."),
+        "face_value_musd": Entry(USD, "Amount committed from this pool to this project."),
+        "budget_cost_musd": Entry(USD, "What that commitment costs the budget: face value x the "
+                                       "pool's budget cost rate."),
+        "funder_country": Entry(TEXT, "Country of the funding agency."),
+        "gap_credit_musd": Entry(USD, "How much of the project's financing gap this commitment "
+                                      "closes (face value x the pool's gap credit)."),
+    },
+    "Coverage": {
+        "sector": Entry(TEXT, "Priority sector of the Demand row."),
+        "material": Entry(TEXT, "Material of the Demand row."),
+        "year": Entry(YEAR, "Year of the Demand row."),
+        "demand_t": Entry(T, "Tonnes the sector needs in that year, as entered."),
+        "supply_t": Entry(T, "Tonnes the selected projects deliver to it in that year."),
+        "shortfall_t": Entry(T, "Tonnes not covered: demand less supply, never below 0."),
+        "coverage_pct": Entry(PCT, "Supply as a share of demand, capped at 100."),
+        "weight": Entry("per t", "Priority weight of one uncovered tonne, as entered (earlier "
+                                 "years usually weigh more)."),
+    },
+    "Budget": {
+        "year": Entry(YEAR, "Disbursement year, then total for the whole plan."),
+        "budget_cost_musd": Entry(USD, "Budget cost falling in that year (or in all years)."),
+        "limit_musd": Entry(USD, "The annual limit from the Budget sheet, or the total budget; "
+                                 "blank: no limit that year."),
+        "headroom_musd": Entry(USD, "Limit less cost: what is left to spend."),
+    },
+    "Pools": {
+        "pool_id": Entry(TEXT, "The funding pool, as on the Pools input sheet."),
+        "instrument": Entry(TEXT, "grant, loan, guarantee or offtake."),
+        "capacity_musd": Entry(USD, "Face value the pool can commit, as entered."),
+        "used_musd": Entry(USD, "Face value the portfolio commits from it."),
+        "funder": Entry(TEXT, "The agency behind the pool."),
+        "country": Entry(TEXT, "Country of the funding agency."),
+        "budget_cost_musd": Entry(USD, "What the pool's commitments cost the budget."),
+        "used_pct": Entry(PCT, "Used as a share of capacity."),
+    },
+    "Rejected": {
+        "reason": Entry(TEXT, "Why it is not in the portfolio, checked in a fixed order (locked "
+                              "out, lead time, public share, pools, budget, requirements, "
+                              "rivals, demand), else what it would add and at what cost."),
+    },
+    "Frontier": {
+        "budget_level_pct": Entry(PCT, "Total budget at this level, as a share of "
+                                       "total_budget_musd."),
+        "budget_level_musd": Entry(USD, "Total budget at this level."),
+        "budget_cost_musd": Entry(USD, "Budget cost of the optimal portfolio at this level."),
+        "weighted_shortfall": Entry(WEIGHTED, "Weighted shortfall of the optimal portfolio at "
+                                              "this level."),
+        "projects": Entry(TEXT, "The projects backed at this level."),
+    },
+    "FrontierEntry": {
+        "entry_level_pct": Entry(PCT, "Lowest budget level at which it is in the optimal "
+                                      "portfolio; blank: at none."),
+        "entry_level_musd": Entry(USD, "That level as a total budget."),
+        "selected_at_levels_pct": Entry(TEXT, "Every level at which it is backed."),
+        "selected_in_base": Entry(TEXT, "yes if it is in the portfolio at the budget as "
+                                        "entered."),
+    },
+    "Scenarios": {
+        "scenario": Entry(TEXT, "Scenario name from the Scenarios sheet; base = as entered."),
+        "changes": Entry(TEXT, "What the scenario changes, in words."),
+        "shortfall_change": Entry(WEIGHTED, "Weighted shortfall against the base (negative: "
+                                            "better)."),
+        "cost_change_musd": Entry(USD, "Budget cost against the base."),
+        "note": Entry(TEXT, "Why an infeasible scenario is so (its diagnosis), or a solver "
+                            "note."),
+    },
+    "Sensitivity": {
+        "limit": Entry(TEXT, "The budget or capacity limit examined."),
+        "kind": Entry(TEXT, "total_budget, annual_budget or pool_capacity."),
+        "limit_musd": Entry(USD, "The limit as entered."),
+        "used_musd": Entry(USD, "How much of it the portfolio uses."),
+        "slack_musd": Entry(USD, "Limit less use: 0 where it binds."),
+        "binding": Entry(TEXT, "yes: the portfolio uses the limit up."),
+        "marginal_cost_per_musd": Entry("USD m per USD m", "Change in budget cost per extra USD "
+                                                           "m of the limit, with the same "
+                                                           "projects (the LP's shadow price; "
+                                                           "negative: it saves)."),
+        "allowable_increase_musd": Entry(USD, "How far the limit can rise before that marginal "
+                                              "value changes (Excel Solver's allowable "
+                                              "increase); blank: without end."),
+        "allowable_decrease_musd": Entry(USD, "How far the limit can fall before that marginal "
+                                              "value changes (allowable decrease); blank: "
+                                              "without end."),
+        "step_musd": Entry(USD, "The step by which the limit is raised for the checks "
+                                "(sensitivity_step_musd)."),
+        "lp_step_cost_change_musd": Entry(USD, "Change in budget cost over the whole step, same "
+                                               "projects."),
+        "resolve_shortfall_change": Entry(WEIGHTED, "Change in weighted shortfall when the "
+                                                    "whole problem is re-solved with the limit "
+                                                    "raised by the step."),
+        "resolve_cost_change_musd": Entry(USD, "Change in budget cost in that re-solve."),
+        "shortfall_per_musd": Entry("weighted t per USD m", "Weighted shortfall removed per USD "
+                                                            "m of the step by re-choosing "
+                                                            "projects."),
+        "projects_in": Entry(TEXT, "Projects the re-solve adds."),
+        "projects_out": Entry(TEXT, "Projects the re-solve drops."),
+        "agrees": Entry(TEXT, "yes: the re-solve's change equals the LP's over the step; n/a: "
+                              "the re-solve chose other projects."),
+        "meaning": Entry(TEXT, "The row in words."),
+    },
+    "Sectors": {
+        "sector": Entry(TEXT, "Priority sector, over all its materials."),
+        "year": Entry(YEAR, "Plan year the tonnes are for."),
+        "demand_t": Entry(T, "Tonnes demanded by the sector that year."),
+        "supply_t": Entry(T, "Tonnes the selected projects deliver to it (may exceed demand)."),
+        "covered_t": Entry(T, "Tonnes of demand covered."),
+        "shortfall_t": Entry(T, "Tonnes of demand not covered."),
+        "coverage_pct": Entry(PCT, "Covered as a share of demand."),
+    },
+    "Mix": {
+        "instrument": Entry(TEXT, "grant, loan, guarantee or offtake."),
+        "face_<country>_musd": Entry(USD, "Face value committed through {country}'s agencies."),
+        "face_total_musd": Entry(USD, "Face value committed through all agencies."),
+        "cost_<country>_musd": Entry(USD, "Budget cost of {country}'s commitments."),
+        "cost_total_musd": Entry(USD, "Budget cost of all commitments."),
+    },
+    "Changes": {
+        "section": Entry(TEXT, "projects: backed or not; financing: face value moved; summary: "
+                               "headline figures."),
+        "item": Entry(TEXT, "The project, the project and pool, or the Summary metric."),
+        "previous": Entry("per row", "Its value in the earlier results workbook."),
+        "current": Entry("per row", "Its value in this run."),
+        "change": Entry("per row", "Current less previous, where both are numbers."),
+        "what_changed": Entry(TEXT, "The change in words."),
+    },
+    "Guide": {
+        "sheet": Entry(TEXT, "The results sheet the column is on."),
+        "column": Entry(TEXT, "The column's header."),
+        "unit": Entry(TEXT, "Its unit: USD m, t (tonnes), %, year, count or text."),
+        "meaning": Entry(TEXT, "What the column means, in words."),
+    },
+}
+
+_PATTERNS = (
+    (re.compile(r"coverage_pct_(?P<sector>.+)"), "coverage_pct_<sector>"),
+    (re.compile(r"face_(?P<country>.+)_musd"), "face_<country>_musd"),
+    (re.compile(r"cost_(?P<country>.+)_musd"), "cost_<country>_musd"),
+)
+
+
+def explain(table: str, column: str) -> Entry | None:
+    """The entry for a column of a table (None where the Guide has none)."""
+    own = _TABLES.get(table, {})
+    if column in own or column in _SHARED:
+        return own.get(column) or _SHARED[column]
+    for pattern, key in _PATTERNS:
+        match = pattern.fullmatch(column)
+        entry = own.get(key) or _SHARED.get(key)
+        if match and entry is not None:
+            return Entry(entry.unit, entry.meaning.format(**match.groupdict()))
+    return None
+
+
+COLUMNS = tuple(Column(name, "text") for name in ("sheet", "column", "unit", "meaning"))
+
+
+def with_guide(found: Sequence[Table]) -> list[Table]:
+    """The tables followed by the Guide that explains them all (itself included)."""
+    guide = Table("Guide", COLUMNS, [])
+    return [*found, Table("Guide", COLUMNS, rows([*found, guide]))]
+
+
+def missing(found: Sequence[Table]) -> list[str]:
+    """`Table.column` for every written column the Guide does not explain."""
+    return [f"{t.name}.{c.name}" for t in found for c in t.columns
+            if explain(t.name, c.name) is None]
+
+
+def rows(found: Sequence[Table]) -> list[list[str]]:
+    """The Guide sheet's records: one per column of every table, Guide's own last."""
+    out = []
+    for table in found:
+        for column in table.columns:
+            entry = explain(table.name, column.name)
+            sheet = table.sheet if table.table is None else \
+                f"{table.sheet} ({table.table}, right-hand table)"
+            out.append([sheet, column.name, entry.unit if entry else "",
+                        entry.meaning if entry else ""])
+    return out
