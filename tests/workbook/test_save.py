@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,115 @@ def test_solving_never_touches_the_input(tmp_path: Path,
     after = source.stat()
     assert source.read_bytes() == data
     assert (after.st_mtime_ns, after.st_size) == (stat.st_mtime_ns, stat.st_size)
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes and umask are POSIX")
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    """Restore the process umask whatever a test sets it to."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@posix_only
+@pytest.mark.usefixtures("umask")
+@pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)],
+                         ids=["umask022", "umask002", "umask077"])
+def test_a_new_file_gets_the_mode_a_plain_new_file_gets_under_the_umask(
+        tmp_path: Path, mask: int, expected: int) -> None:
+    os.umask(mask)
+    out = tmp_path / "out.xlsx"
+    save_atomic(_book(), out)
+    assert oct(mode(out)) == oct(expected)
+    assert os.umask(mask) == mask  # read, not changed
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+@posix_only
+@pytest.mark.usefixtures("umask")
+@pytest.mark.parametrize("old_mode", [0o640, 0o600, 0o664], ids=["0640", "0600", "0664"])
+def test_replacing_a_file_keeps_its_mode(tmp_path: Path, old_mode: int) -> None:
+    os.umask(0o022)  # a new file would be 0644: the old file's mode must win
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"old results")
+    out.chmod(old_mode)
+    save_atomic(_book(), out)
+    assert oct(mode(out)) == oct(old_mode)
+    assert out.read_bytes()[:2] == b"PK"
+
+
+def test_the_temporary_file_is_fsynced_before_the_rename(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, int, bool]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        calls.append(("fsync", info.st_ino, stat.S_ISDIR(info.st_mode)))
+        real_fsync(fd)
+
+    def replace(src: str, dst: Path) -> None:
+        calls.append(("replace", os.stat(src).st_ino, False))
+        real_replace(src, dst)
+
+    monkeypatch.setattr("portfolio.workbook.save.os.fsync", fsync)
+    monkeypatch.setattr("portfolio.workbook.save.os.replace", replace)
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"old results")
+    save_atomic(_book(), out)
+    names = [name for name, _, _ in calls]
+    assert "replace" in names
+    renamed = calls[names.index("replace")][1]
+    assert ("fsync", renamed, False) in calls[:names.index("replace")]
+    if sys.platform.startswith("linux"):  # the folder too, after the rename
+        folder = tmp_path.stat().st_ino
+        assert ("fsync", folder, True) in calls[names.index("replace"):]
+
+
+def test_a_failed_fsync_leaves_the_old_file_and_no_temporary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"old results")
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr("portfolio.workbook.save.os.fsync", broken)
+    with pytest.raises(OutputError) as caught:
+        save_atomic(_book(), out)
+    assert str(caught.value) == f"cannot write {out}: input/output error; it was left as it was"
+    assert snapshot(tmp_path) == {"out.xlsx": b"old results"}
+
+
+@posix_only
+@pytest.mark.usefixtures("umask")
+def test_the_template_through_the_real_cli_is_readable_by_colleagues(tmp_path: Path) -> None:
+    os.umask(0o022)  # inherited by the subprocess
+    out = tmp_path / "template.xlsx"
+    run = cli("template", out)
+    assert run.code == 0, run.stderr
+    assert oct(mode(out)) == oct(0o644)
+
+
+@posix_only
+@pytest.mark.usefixtures("umask")
+def test_without_proc_the_umask_is_still_read_and_restored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_proc(*_: object, **__: object) -> None:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr("portfolio.workbook.save.open", no_proc, raising=False)
+    os.umask(0o027)
+    out = tmp_path / "out.xlsx"
+    save_atomic(_book(), out)
+    assert oct(mode(out)) == oct(0o640)
+    assert os.umask(0o027) == 0o027
