@@ -11,6 +11,11 @@ Two measures per limit (the total budget, each annual Budget row, each pool's ca
   raised by one step, so the prediction over the step is exact, not only at the margin.
   In this LP face values are bounded by their share caps only (`capacity_bounds=False`),
   so a full pool's capacity row carries its whole value rather than the variables' bounds;
+- the range of that marginal value, as in Excel Solver's Sensitivity Report: the allowable
+  increase and decrease of the limit over which its dual stays the same, from HiGHS's
+  ranging of the same LP (`Allowable`; None where unlimited). A limit with a zero dual keeps
+  it for any increase (more of a limit never raises the least cost, and the least cost is
+  convex in the limit), and can fall by its slack before it binds;
 - the check: the whole MIP re-solved (lexicographically, as the base case) with the limit
   raised by the step (`sensitivity_step_musd`). Where the re-solve keeps the selection its
   change in cost equals the LP's; where it changes the selection it is at least as good,
@@ -19,6 +24,7 @@ Two measures per limit (the total budget, each annual Budget row, each pool's ca
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -34,7 +40,7 @@ from portfolio.model.build import build
 from portfolio.model.container import Family, Model
 from portfolio.model.lexicographic import start_values
 from portfolio.model.outcomes import Solver, SolverOptions, Status
-from portfolio.model.solver import run
+from portfolio.model.solver import run, upper_ranges
 
 TOTAL, ANNUAL, POOL = "total_budget", "annual_budget", "pool_capacity"
 
@@ -91,6 +97,19 @@ def limits(base: Figures) -> list[Limit]:
 
 
 @dataclass(frozen=True)
+class Allowable:
+    """How far a limit can move, in USD m, with its marginal value (dual) unchanged.
+
+    Excel Solver's "allowable increase" and "allowable decrease" of a constraint's
+    right-hand side: within [limit - decrease, limit + increase] the LP's least budget cost
+    changes by exactly dual x the change. Both are >= 0; None means unlimited.
+    """
+
+    increase_musd: float | None
+    decrease_musd: float | None
+
+
+@dataclass(frozen=True)
 class Marginal:
     """A limit's marginal value (LP, selection fixed) and the MIP re-solve that checks it."""
 
@@ -100,6 +119,20 @@ class Marginal:
     lp_step_change: float | None
     resolve: Variant
     base: Figures
+    allowable: Allowable | None = None
+
+    @property
+    def allowable_increase_musd(self) -> float | None:
+        """How much the limit can rise with the same dual (None: unlimited, or not known).
+
+        Not known only where `allowable` is None (the LP or its ranging failed).
+        """
+        return self.allowable.increase_musd if self.allowable else None
+
+    @property
+    def allowable_decrease_musd(self) -> float | None:
+        """How much the limit can fall with the same dual (None: unlimited, or not known)."""
+        return self.allowable.decrease_musd if self.allowable else None
 
     @property
     def shortfall_change(self) -> float | None:
@@ -153,12 +186,40 @@ class Marginal:
     def _lp(self, step: float) -> str:
         dual, change = self.dual or 0.0, self.lp_step_change
         if dual >= -NOISE:
-            return " With the same projects, one more USD m of it changes nothing."
+            return self._zero()
         margin = (f" With the same projects, each extra USD m of it lowers the budget cost by "
                   f"{-dual:,.4g} USD m at the margin (financing moves to a cheaper pool)")
         if change is None or abs(change - dual * step) <= NOISE * max(1.0, abs(change)):
-            return margin + "."
-        return margin + f"; the whole {_musd(step)} step saves {-change:,.4g} USD m."
+            return margin + "." + self._range()
+        return margin + f"; the whole {_musd(step)} step saves {-change:,.4g} USD m." + \
+            self._range()
+
+    def _zero(self) -> str:
+        """A zero marginal value in words, with how far the limit could fall keeping it."""
+        fall = self.allowable_decrease_musd
+        if self.allowable is None:
+            return " With the same projects, one more USD m of it changes nothing."
+        said = " With the same projects, no increase of it changes anything"
+        if fall is None or fall <= 0:
+            return said + "."
+        if self.limit.binding:
+            return said + f"; it could fall by {_amount(fall)} at no extra budget cost."
+        return said + f"; it could fall by {_amount(fall)} before it binds."
+
+    def _range(self) -> str:
+        """How far a non-zero marginal value holds, in words (nothing where not known)."""
+        if self.allowable is None:
+            return ""
+        up, down = self.allowable.increase_musd, self.allowable.decrease_musd
+        spans = [span for span in (
+            "any increase" if up is None else f"up to {_amount(up)} more" if up > 0 else "",
+            "any decrease" if down is None else f"up to {_amount(down)} less" if down > 0
+            else "") if span]
+        if not spans:
+            return " This marginal value holds at the margin only."
+        if len(spans) == 1:
+            return f" This marginal value holds only for {spans[0]} of it."
+        return f" This marginal value holds for {spans[0]} and {spans[1]} of it."
 
     def _check(self, objective: str, step: float) -> str:
         raised = f"Re-solving with {_musd(step)} more"
@@ -180,6 +241,11 @@ class Marginal:
         return f"{raised} confirms it: no change."
 
 
+def _amount(musd: float) -> str:
+    """'12.50 USD m' for the range sentences (as the limits are shown)."""
+    return f"{musd:,.2f} USD m"
+
+
 def _musd(step: float) -> str:
     """'1 USD m' for the sentences."""
     return f"{step:g} USD m"
@@ -191,12 +257,14 @@ def _cap(text: str) -> str:
 
 def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
                        options: SolverOptions | None = None,
-                       ) -> tuple[list[float], list[float | None]] | None:
-    """Each limit's dual, and the LP's change in cost with that limit raised by `step`.
+                       ) -> tuple[list[float], list[float | None], list[Allowable | None]] | None:
+    """Each limit's dual, the LP's change in cost with it raised by `step`, and its range.
 
     The LP is the least budget cost of the base selection: y and z fixed at the
     portfolio's values, face values free. It is solved once at the limits as entered,
-    then once per limit raised by `step`. None where it has no solution at the base.
+    then once per limit raised by `step`. The range (`Allowable`) is HiGHS's ranging of
+    the first solve, the one the duals come from; None where HiGHS has no ranging. None
+    for the whole answer where the LP has no solution at the base.
     """
     model = build(base.case, capacity_bounds=False)
     chosen = start_values(model, base.solution.selected, base.solution.face)
@@ -211,6 +279,7 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
     cost = float(pulp.value(model.budget_cost) or 0.0)
     rows = [limit.row(model) for limit in found]
     duals = [float(row.pi or 0.0) if row is not None else 0.0 for row in rows]
+    ranges = _allowable(model.prob, found, rows, duals)
     changes: list[float | None] = []
     for row in rows:
         if row is None:
@@ -221,7 +290,37 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
         row.constant += step
         changes.append(clean(float(pulp.value(model.budget_cost) or 0.0) - cost, cost)
                        if stats.status is Status.OPTIMAL else None)
-    return duals, changes
+    return duals, changes, ranges
+
+
+def _allowable(prob: pulp.LpProblem, found: list[Limit], rows: list[pulp.LpConstraint | None],
+               duals: list[float]) -> list[Allowable | None]:
+    """Each limit's allowable increase and decrease, from the LP `prob` just solved.
+
+    A limit row is `expr <= limit`, which PuLP keeps as `expr + constant <= 0`: its
+    right-hand side is -constant. A zero dual holds for any increase; a limit without a row
+    (nothing can use it) can fall by its slack, down to what the portfolio uses (nothing).
+    """
+    present = [row for row in rows if row is not None]
+    ranged = upper_ranges(prob, present) if present else []
+    if ranged is None:
+        return [None] * len(rows)
+    by_row = dict(zip(map(id, present), ranged, strict=True))
+    out: list[Allowable | None] = []
+    for limit, row, dual in zip(found, rows, duals, strict=True):
+        if row is None:
+            out.append(Allowable(None, limit.slack_musd))
+            continue
+        span = by_row[id(row)]
+        if span is None:
+            out.append(None)
+            continue
+        rhs, (lowest, highest) = -float(row.constant), span
+        up = None if dual >= -NOISE or math.isinf(highest) else \
+            max(0.0, clean(highest - rhs, rhs))
+        down = None if math.isinf(lowest) else max(0.0, clean(rhs - lowest, rhs))
+        out.append(Allowable(up, down))
+    return out
 
 
 def sensitivity(base: Figures, options: SolverOptions, *, pool: Executor | None = None,
@@ -235,6 +334,7 @@ def sensitivity(base: Figures, options: SolverOptions, *, pool: Executor | None 
     lp = fixed_selection_lp(base, found, step, options)
     duals: list[float | None] = list(lp[0]) if lp else [None] * len(found)
     changes = lp[1] if lp else [None] * len(found)
-    return [Marginal(limit, step, dual, change, resolve, base)
-            for limit, dual, change, resolve in zip(found, duals, changes, resolves,
-                                                    strict=True)]
+    ranges = lp[2] if lp else [None] * len(found)
+    return [Marginal(limit, step, dual, change, resolve, base, allowable)
+            for limit, dual, change, resolve, allowable in zip(found, duals, changes, resolves,
+                                                               ranges, strict=True)]

@@ -3,7 +3,8 @@
 Every solve of the product (the selection, the ranking's re-solves, the frontier, the
 scenarios, the sensitivity LPs and re-solves, the diagnosis) gets its HiGHS options from
 `highs_options` and its first incumbent from `set_start`, whether it runs through PuLP
-(`run`) or on a persistent native copy of the model (`to_highs`).
+(`run`) or on a persistent native copy of the model (`to_highs`). `upper_ranges` reads
+HiGHS's right-hand-side ranging off an LP that `run` has just solved.
 """
 
 from __future__ import annotations
@@ -163,3 +164,37 @@ def to_highs(prob: pulp.LpProblem, options: SolverOptions) -> highspy.Highs:
                   np.array(starts, dtype=np.int32), np.array(indices, dtype=np.int32),
                   np.array(values, dtype=float))
     return highs
+
+
+def upper_ranges(prob: pulp.LpProblem, rows: Sequence[pulp.LpConstraint],
+                 ) -> list[tuple[float, float] | None] | None:
+    """How far each `<=` row's right-hand side can move with its dual unchanged (HiGHS).
+
+    For an LP `run` has just solved with HiGHS. Each entry is the (lowest, highest) value of
+    the row's right-hand side over which the optimal basis, so the row's dual, stays the
+    same; -inf / inf where HiGHS finds no end. A row at its bound (nonbasic) gets HiGHS's
+    row ranging; a row with room left (basic, dual 0) can fall to its activity and rise
+    without end. The ranging is read off the instance PuLP solved (`prob.solverModel`), so
+    it belongs to the basis the rows' `pi` came from. An entry is None for a row at its
+    lower bound or free; the answer is None where there is no optimal simplex basis.
+    """
+    highs = getattr(prob, "solverModel", None)
+    if not isinstance(highs, highspy.Highs) or \
+            highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    status, ranging = highs.getRanging()
+    if status != highspy.HighsStatus.kOk or not ranging.valid:
+        return None
+    position = {id(row): i for i, row in enumerate(prob.constraints())}
+    basis, activity = highs.getBasis(), highs.getSolution().row_value
+    out: list[tuple[float, float] | None] = []
+    for row in rows:
+        i = position[id(row)]
+        if basis.row_status[i] == highspy.HighsBasisStatus.kUpper:
+            out.append((float(ranging.row_bound_dn.value_[i]),
+                        float(ranging.row_bound_up.value_[i])))
+        elif basis.row_status[i] == highspy.HighsBasisStatus.kBasic:
+            out.append((float(activity[i]), INF))
+        else:
+            out.append(None)
+    return out
