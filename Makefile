@@ -3,19 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench example libreoffice pictures clean
+# Versions are pinned, with hashes, in requirements/run.txt (what `portfolio` needs) and
+# requirements/dev.txt (that plus the test and lint extras); `make lock` regenerates both.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+UV_VERSION := 0.13.9
+# `make lock UPGRADE=--upgrade` moves every pin to the newest version the bounds allow,
+# `make lock UPGRADE="--upgrade-package highspy"` only that one; plain `make lock` keeps every
+# pin the bounds in pyproject.toml still allow.
+UPGRADE ?=
+LOCK := $(BIN)/python -m uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command "make lock"
+
+.PHONY: demo test lint lock bench example libreoffice pictures clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "portfolio needs Python 3.11 or newer"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+# The locked versions, every file checked against its hash, then the project itself without
+# resolving anything; pip check fails if pyproject.toml wants what the lock does not give.
+$(VENV)/.installed: requirements/run.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/run.txt
+	$(PIP) --no-deps -e .
+	$(BIN)/python -m pip check --disable-pip-version-check
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,lint]"
+$(VENV)/.installed-dev: requirements/dev.txt requirements/run.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/dev.txt
+	$(PIP) --no-deps -e .
+	$(BIN)/python -m pip check --disable-pip-version-check
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -27,6 +44,14 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check portfolio tests benchmarks
 	$(BIN)/mypy portfolio benchmarks
+
+# Regenerate both lock files from the bounds in pyproject.toml (needs the package index);
+# the run lock takes the dev lock's versions, so `make demo` and `make test` run the same ones.
+lock: | $(BIN)/python
+	$(BIN)/python -m uv --version >/dev/null 2>&1 || $(PIP) "uv==$(UV_VERSION)"
+	mkdir -p requirements
+	$(LOCK) $(UPGRADE) --extra test --extra lint -o requirements/dev.txt
+	$(LOCK) --upgrade -c requirements/dev.txt -o requirements/run.txt
 
 # Stage timings on synthetic pipelines of 30 to 5,000 projects (prints a Markdown table).
 bench: $(VENV)/.installed-dev
