@@ -58,8 +58,9 @@ def financing_mix(ws: Worksheet, rows: int, countries: Sequence[str], anchor_col
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
         chart.title = title
-        chart.add_data(Reference(ws, min_col=first_col, max_col=first_col + n - 1, min_row=1,
-                                 max_row=rows + 1), titles_from_data=True)
+        for col, country in enumerate(countries, start=first_col):
+            chart.series.append(Series(Reference(ws, min_col=col, min_row=2, max_row=rows + 1),
+                                       title=f"funded by {country}"))
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
         _shown_axes(chart, "instrument", y_title)
         ws.add_chart(chart, f"{anchor_col}{1 + offset * ROWS_PER_CHART}")
@@ -71,29 +72,32 @@ def budget_by_year(ws: Worksheet, years: int, anchor: str) -> None:
         return
     bars = BarChart()
     bars.title = "Budget cost by year against the annual limits"
-    bars.add_data(Reference(ws, min_col=2, min_row=1, max_row=years + 1), titles_from_data=True)
+    bars.series.append(Series(Reference(ws, min_col=2, min_row=2, max_row=years + 1),
+                              title="budget cost (USD m)"))
     bars.set_categories(Reference(ws, min_col=1, min_row=2, max_row=years + 1))
     line = LineChart()
-    line.add_data(Reference(ws, min_col=3, min_row=1, max_row=years + 1), titles_from_data=True)
-    for series in line.series:
-        series.smooth = False
+    limit = Series(Reference(ws, min_col=3, min_row=2, max_row=years + 1),
+                   title="annual limit (USD m)")
+    limit.smooth = False
+    line.series.append(limit)
     _shown_axes(bars, "year", "USD m")
     bars += line
     ws.add_chart(bars, anchor)
 
 
-def frontier(ws: Worksheet, points: int, x_col: int, y_cols: Sequence[int], anchor: str,
-             on: Worksheet | None = None) -> None:
+def frontier(ws: Worksheet, points: int, x_col: int, y_cols: Sequence[tuple[int, str]],
+             anchor: str, on: Worksheet | None = None) -> None:
     """Coverage (%) per sector and overall against the budget level (USD m).
 
-    The data are the Frontier sheet's (`ws`); the chart goes on `on` (default: that sheet).
+    `y_cols` are (column, series name in words). The data are the Frontier sheet's (`ws`);
+    the chart goes on `on` (default: that sheet).
     """
     chart = ScatterChart()
     chart.title = "Coverage against budget (efficient frontier)"
     xs = Reference(ws, min_col=x_col, min_row=2, max_row=points + 1)
-    for col in y_cols:
-        ys = Reference(ws, min_col=col, min_row=1, max_row=points + 1)
-        series = Series(ys, xs, title_from_data=True)
+    for col, name in y_cols:
+        ys = Reference(ws, min_col=col, min_row=2, max_row=points + 1)
+        series = Series(ys, xs, title=name)
         series.marker.symbol = "circle"
         series.smooth = False
         chart.series.append(series)
@@ -104,14 +108,15 @@ def frontier(ws: Worksheet, points: int, x_col: int, y_cols: Sequence[int], anch
     (on or ws).add_chart(chart, anchor)
 
 
-def scenarios(ws: Worksheet, rows: int, y_cols: Sequence[int], anchor: str) -> None:
+def scenarios(ws: Worksheet, rows: int, y_cols: Sequence[tuple[int, str]],
+              anchor: str) -> None:
     """Clustered columns: coverage (%) per sector, one cluster per scenario."""
     chart = BarChart()
     chart.type = "col"
     chart.title = "Coverage by sector per scenario"
-    for col in y_cols:
-        chart.series.append(Series(Reference(ws, min_col=col, min_row=1, max_row=rows + 1),
-                                   title_from_data=True))
+    for col, name in y_cols:
+        chart.series.append(Series(Reference(ws, min_col=col, min_row=2, max_row=rows + 1),
+                                   title=name))
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
     _shown_axes(chart, "scenario", "demand covered (%)")
     chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100

@@ -17,6 +17,7 @@ from portfolio.analysis.rank import Regret
 from portfolio.analysis.sensitivity import Marginal
 from portfolio.inputs.case import Case
 from portfolio.model.outcomes import Solution, SolverOptions
+from portfolio.report.changes import Previous
 
 CRITICAL = "critical"
 
@@ -38,6 +39,7 @@ class Report:
     sensitivity: Sequence[Marginal] | None = None
     target: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    previous: Previous | None = None
 
     @property
     def rank_seconds(self) -> float:

@@ -174,7 +174,8 @@ _TABLES: dict[str, dict[str, Entry]] = {
                                                            "negative: it saves)."),
         "allowable_increase_musd": Entry(USD, "How far the limit can rise before that marginal "
                                               "value changes (Excel Solver's allowable "
-                                              "increase); blank: without end."),
+                                              "increase); blank: without end, or not known where "
+                                              "the LP has no solution."),
         "allowable_decrease_musd": Entry(USD, "How far the limit can fall before that marginal "
                                               "value changes (allowable decrease); blank: "
                                               "without end."),

@@ -15,8 +15,9 @@ from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from portfolio import __version__
 from portfolio.inputs.rows import INSTRUMENTS
-from portfolio.report import charts, guide, panel
+from portfolio.report import charts, cues, guide, panel
 from portfolio.report.contents import Report
 from portfolio.report.tables import (
     BUDGET,
@@ -28,37 +29,44 @@ from portfolio.report.tables import (
     frontier_tables,
     mix_columns,
     scenario_columns,
+    sector_names,
     sector_years,
     tables,
 )
 from portfolio.workbook.save import save_atomic
 from portfolio.workbook.styles import FORMATS, Column, new_workbook, write_table
 
+LINKS_COLUMN = 10  # the Summary's list of sheets, right of the panel (columns E to H)
+
 
 def write_report(report: Report, target: Path) -> None:
     """Write the results workbook atomically to `target`."""
-    book = _book(tables(report))
+    book = _book(tables(report), report)
     _format_summary(book["Summary"])
     if report.solution.status.has_solution:
         _charts(book, report)
         panel.write(book["Summary"], report)
+    cues.links(book["Summary"], book.sheetnames,
+               LINKS_COLUMN if report.solution.status.has_solution else panel.COLUMN)
     save_atomic(book, target)
 
 
 def write_frontier(report: Report, target: Path) -> None:
     """Write a workbook holding only the Frontier sheet and its chart."""
-    book = _book(frontier_tables(report))
+    book = _book(frontier_tables(report), report)
     _frontier_chart(book["Frontier"], report)
     save_atomic(book, target)
 
 
-def _book(found: Sequence[Table]) -> Workbook:
+def _book(found: Sequence[Table], report: Report) -> Workbook:
     """One sheet per table, a second table of a sheet beside the first after a blank column.
 
-    The Guide sheet comes last, and each header cell carries its Guide text as a comment.
+    The Guide sheet comes last, each header cell carries its Guide text as a comment, the
+    visual cues are applied, and the document properties name portfolio and the input.
     """
     book = new_workbook()
-    for table in guide.with_guide(found):
+    written = guide.with_guide(found)
+    for table in written:
         if table.sheet in book.sheetnames:
             ws = book[table.sheet]
             first = ws.max_column + 2
@@ -66,6 +74,10 @@ def _book(found: Sequence[Table]) -> Workbook:
             ws, first = book.create_sheet(table.sheet), 1
         write_table(ws, table.columns, table.rows, table_name=table.name, first_col=first)
         _header_comments(ws, table, first)
+    cues.apply(book, written)
+    book.properties.creator = book.properties.lastModifiedBy = f"portfolio {__version__}"
+    book.properties.subject = report.input_path.name
+    book.properties.title = f"portfolio results for {report.input_path.name}"
     return book
 
 
@@ -88,18 +100,18 @@ def _charts(book: Workbook, report: Report) -> None:
         row += len(by_year)
     charts.sector_supply(sectors, blocks, _after(SECTORS))
     charts.financing_mix(book["Mix"], len(INSTRUMENTS), countries(report),
-                         _after(mix_columns(report)))
+                         _after(mix_columns(countries(report))))
     years = sum(1 for r in budget_rows(report) if r[0] != "total")
     charts.budget_by_year(book["Budget"], years, f"{_after(BUDGET)}2")
     if report.frontier is not None:
         _frontier_chart(book["Frontier"], report)
-        columns = frontier_columns(report)
+        columns = frontier_columns(sector_names(report))
         charts.frontier(book["Frontier"], len(report.frontier.points), 2,
                         _positions(columns, "demand_covered_pct") +
                         _positions(columns, "coverage_pct_"),
                         f"E{panel.rows(report) + 3}", on=book["Summary"])
     if "Scenarios" in book.sheetnames:
-        columns = scenario_columns(report)
+        columns = scenario_columns(sector_names(report))
         charts.scenarios(book["Scenarios"], len(report.scenarios or ()) + 1,
                          _positions(columns, "coverage_pct_"),
                          f"A{len(report.scenarios or ()) + 4}")
@@ -107,14 +119,25 @@ def _charts(book: Workbook, report: Report) -> None:
 
 def _frontier_chart(ws: Worksheet, report: Report) -> None:
     """The coverage chart below the frontier and its entry-level table."""
-    columns = frontier_columns(report)
+    columns = frontier_columns(sector_names(report))
     points = len(report.frontier.points) if report.frontier else 0
     charts.frontier(ws, points, 2, _positions(columns, "demand_covered_pct") +
                     _positions(columns, "coverage_pct_"), f"A{points + 4}")
 
 
-def _positions(columns: Sequence[Column], prefix: str) -> list[int]:
-    return [n for n, c in enumerate(columns, start=1) if c.name.startswith(prefix)]
+def _positions(columns: Sequence[Column], prefix: str) -> list[tuple[int, str]]:
+    """(column, series name in words) of the columns whose header starts with `prefix`."""
+    return [(n, _words(c.name)) for n, c in enumerate(columns, start=1)
+            if c.name.startswith(prefix)]
+
+
+def _words(name: str) -> str:
+    """A chart series' name for a column: 'magnets covered (%)', not coverage_pct_magnets."""
+    if name == "demand_covered_pct":
+        return "all demand covered (%)"
+    if name.startswith("coverage_pct_"):
+        return f"{name.removeprefix('coverage_pct_')} demand covered (%)"
+    return name.replace("_", " ")
 
 
 def _after(columns: Sequence[Column]) -> str:

@@ -16,6 +16,8 @@ from portfolio.analysis.variants import Variant
 from portfolio.inputs.rows import INSTRUMENTS
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model.outcomes import CBC_WARNING, Solver, Status
+from portfolio.report.changes import COLUMNS as CHANGES
+from portfolio.report.changes import Previous, changes
 from portfolio.report.contents import CRITICAL, Report
 from portfolio.workbook.styles import Column
 
@@ -53,18 +55,32 @@ def tables(report: Report) -> list[Table]:
     if report.frontier is not None:
         out += frontier_tables(report)
     if solved and report.scenarios:
-        out.append(Table("Scenarios", scenario_columns(report), _scenarios(report)))
+        out.append(Table("Scenarios", scenario_columns(sector_names(report)), _scenarios(report)))
     if solved and report.sensitivity is not None:
         out.append(Table("Sensitivity", SENSITIVITY, _sensitivity(report)))
     if solved:
         out.append(Table("Sectors", SECTORS, _sectors(report)))
-        out.append(Table("Mix", mix_columns(report), _mix(report)))
+        out.append(Table("Mix", mix_columns(countries(report)), _mix(report)))
+    if report.previous is not None:
+        out.insert(1, _changes(report.previous, out, report.reasons))
     return out
+
+
+def _changes(previous: Previous, found: Sequence[Table], reasons: dict[str, str]) -> Table:
+    """The Changes table: this run's Summary, Selection and Financing against `previous`."""
+    by_name = {t.name: t for t in found}
+    summary, selection = by_name["Summary"], by_name["Selection"]
+    names = [c.name for c in selection.columns]
+    records = [dict(zip(names, row, strict=True)) for row in selection.rows]
+    face: dict[tuple[str, str], float] = {}
+    for row in by_name["Financing"].rows:
+        face[(row[0], row[1])] = face.get((row[0], row[1]), 0.0) + row[4]
+    return Table("Changes", CHANGES, changes(previous, summary.rows, records, face, reasons))
 
 
 def frontier_tables(report: Report) -> list[Table]:
     """The Frontier sheet: the levels, and each project's entry level beside them."""
-    return [Table("Frontier", frontier_columns(report), _frontier(report)),
+    return [Table("Frontier", frontier_columns(sector_names(report)), _frontier(report)),
             Table("Frontier", ENTRY, _entries(report), table="FrontierEntry")]
 
 
@@ -264,12 +280,13 @@ def _rejected(report: Report) -> list[list[Any]]:
 DIAGNOSIS = (Column("finding", "int"), Column("message", "text"))
 
 
-def _sector_names(report: Report) -> list[str]:
+def sector_names(report: Report) -> list[str]:
+    """The sectors of the Demand sheet, as first spelt."""
     return list(report.figures.sectors)
 
 
-def _coverage_columns(report: Report) -> list[Column]:
-    return [Column(f"coverage_pct_{sector}", "pct") for sector in _sector_names(report)]
+def _coverage_columns(sectors: Sequence[str]) -> list[Column]:
+    return [Column(f"coverage_pct_{sector}", "pct") for sector in sectors]
 
 
 def _variant_figures(variant: Variant, sectors: Sequence[str]) -> list[Any]:
@@ -282,19 +299,19 @@ def _variant_figures(variant: Variant, sectors: Sequence[str]) -> list[Any]:
             *(by_sector.get(s) for s in sectors)]
 
 
-def frontier_columns(report: Report) -> list[Column]:
+def frontier_columns(sectors: Sequence[str]) -> list[Column]:
     """Frontier: one column per figure, and a coverage % per sector."""
     return [Column("budget_level_pct", "pct"), Column("budget_level_musd", "usd"),
             Column("status", "text"), Column("budget_cost_musd", "usd"),
             Column("weighted_shortfall", "usd"), Column("demand_covered_pct", "pct"),
-            *_coverage_columns(report), Column("projects_selected", "int"),
+            *_coverage_columns(sectors), Column("projects_selected", "int"),
             Column("projects", "text"), Column("note", "text")]
 
 
 def _frontier(report: Report) -> list[list[Any]]:
     if report.frontier is None:
         return []
-    sectors = _sector_names(report)
+    sectors = sector_names(report)
     rows = []
     for point in report.frontier.points:
         variant = point.variant
@@ -332,18 +349,18 @@ def _entries(report: Report) -> list[list[Any]]:
     return rows
 
 
-def scenario_columns(report: Report) -> list[Column]:
+def scenario_columns(sectors: Sequence[str]) -> list[Column]:
     """Scenarios: the figures, coverage per sector and the change against the base."""
     return [Column("scenario", "text"), Column("changes", "text"), Column("status", "text"),
             Column("budget_cost_musd", "usd"), Column("weighted_shortfall", "usd"),
-            Column("demand_covered_pct", "pct"), *_coverage_columns(report),
+            Column("demand_covered_pct", "pct"), *_coverage_columns(sectors),
             Column("shortfall_change", "regret"), Column("cost_change_musd", "regret"),
             Column("projects_selected", "int"), Column("projects_in", "text"),
             Column("projects_out", "text"), Column("note", "text")]
 
 
 def _scenarios(report: Report) -> list[list[Any]]:
-    sectors = _sector_names(report)
+    sectors = sector_names(report)
     base = Variant(report.case, report.solution)
     rows: list[list[Any]] = [[
         "base", "as entered", report.solution.status.value, *_variant_figures(base, sectors),
@@ -364,7 +381,8 @@ def _scenarios(report: Report) -> list[list[Any]]:
 SENSITIVITY = (
     Column("limit", "text"), Column("kind", "text"), Column("limit_musd", "usd"),
     Column("used_musd", "usd"), Column("slack_musd", "usd"), Column("binding", "text"),
-    Column("marginal_cost_per_musd", "regret"), Column("step_musd", "usd"),
+    Column("marginal_cost_per_musd", "regret"), Column("allowable_increase_musd", "usd"),
+    Column("allowable_decrease_musd", "usd"), Column("step_musd", "usd"),
     Column("lp_step_cost_change_musd", "regret"), Column("resolve_shortfall_change", "regret"),
     Column("resolve_cost_change_musd", "regret"), Column("shortfall_per_musd", "regret"),
     Column("projects_in", "text"), Column("projects_out", "text"), Column("agrees", "text"),
@@ -383,7 +401,8 @@ def _sensitivity(report: Report) -> list[list[Any]]:
         rows.append([
             m.limit.label.removeprefix("the "), m.limit.kind, m.limit.limit_musd,
             m.limit.used_musd, m.limit.slack_musd, "yes" if m.limit.binding else "no",
-            m.dual, m.step_musd, m.lp_step_change, ds if objective != Objective.MIN_COST else None,
+            m.dual, m.allowable_increase_musd, m.allowable_decrease_musd, m.step_musd,
+            m.lp_step_change, ds if objective != Objective.MIN_COST else None,
             m.cost_change, -ds / m.step_musd if ds is not None and objective != Objective.MIN_COST
             else None, ", ".join(added), ", ".join(dropped), agrees, m.meaning(objective)])
     return rows
@@ -431,9 +450,8 @@ def countries(report: Report) -> list[str]:
     return list(dict.fromkeys(_country_names(report).values()))
 
 
-def mix_columns(report: Report) -> list[Column]:
+def mix_columns(names: Sequence[str]) -> list[Column]:
     """Mix: instrument, face value and budget cost per funder country, and their totals."""
-    names = countries(report)
     return [Column("instrument", "text"),
             *(Column(f"face_{c}_musd", "usd") for c in names), Column("face_total_musd", "usd"),
             *(Column(f"cost_{c}_musd", "usd") for c in names), Column("cost_total_musd", "usd")]

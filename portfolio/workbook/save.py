@@ -13,8 +13,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-
-from openpyxl import Workbook
+from typing import Protocol
 
 from portfolio.errors import OutputError
 
@@ -42,7 +41,14 @@ def check_writable(target: Path) -> None:
         raise OutputError(f"cannot write {target}: {folder} is a file, not a folder")
 
 
-def save_atomic(book: Workbook, target: Path) -> None:
+class Savable(Protocol):
+    """What can be saved by path: an openpyxl workbook, or a document such as the JSON."""
+
+    def save(self, filename: str) -> None:
+        """Write the whole file to `filename`."""
+
+
+def save_atomic(book: Savable, target: Path) -> None:
     """Write to a temporary file beside the target, then rename it into place.
 
     A crash or a full disk leaves the old file (or none), never a half-written workbook. The
