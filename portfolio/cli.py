@@ -67,6 +67,10 @@ def _sweep_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _output_option(suffix: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--json", "json", type=click.Path(path_type=Path, dir_okay=False),
+                            default=None, metavar="OUT.json",
+                            help="Also write the results as one JSON object (a key per "
+                                 "sheet; schema in docs/results.schema.json).")(func)
         return click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
                             default=None,
                             help=f"Results workbook (default: outputs/<input stem>-{suffix}.xlsx)."
@@ -135,6 +139,9 @@ def validate(path: Path) -> None:
 @cli.command()
 @_input_path
 @_output_option("portfolio")
+@click.option("--compare", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, metavar="PREVIOUS.xlsx",
+              help="Add a Changes sheet: what moved against this earlier results workbook.")
 @_solver_options
 @_sweep_options
 def solve(path: Path, output: Path | None, time_limit: float | None, gap: float | None,
@@ -146,15 +153,21 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
     status = report.solution.status
     if status is Status.INFEASIBLE:
         _fail(ExitCode.INFEASIBLE, "no feasible portfolio exists under the hard constraints:",
-              report.diagnosis, report.target)
+              report.diagnosis, report.target, report.json)
     if status is Status.NO_SOLUTION:
         _fail(ExitCode.NO_SOLUTION, "time limit reached before any feasible portfolio was found:",
-              report.diagnosis, report.target)
+              report.diagnosis, report.target, report.json)
     figures = report.figures
     click.echo(f"{status.value}: {len(figures.selected)} of {len(report.case.projects)} "
                f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}, "
                f"budget cost {figures.total_cost:,.1f} USD m")
-    click.echo(f"wrote {report.target}")
+    _wrote(report.target, report.json)
+
+
+def _wrote(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            click.echo(f"wrote {path}")
 
 
 @cli.command("frontier")
@@ -171,14 +184,17 @@ def frontier_command(path: Path, output: Path | None, time_limit: float | None,
     points = report.frontier.points if report.frontier else ()
     solved = sum(1 for p in points if p.variant.solved)
     click.echo(f"frontier: {solved} of {len(points)} budget levels have a feasible portfolio")
-    click.echo(f"wrote {report.target}")
+    _wrote(report.target, report.json)
 
 
-def _fail(code: ExitCode, headline: str, lines: Sequence[str], target: Path | None) -> NoReturn:
+def _fail(code: ExitCode, headline: str, lines: Sequence[str], target: Path | None,
+          json: Path | None) -> NoReturn:
     click.echo(f"portfolio: {headline}", err=True)
     for line in lines:
         click.echo(f"  - {line}", err=True)
     click.echo(f"wrote {target} (see its Diagnosis sheet)", err=True)
+    if json is not None:
+        click.echo(f"wrote {json}", err=True)
     sys.exit(int(code))
 
 

@@ -24,6 +24,7 @@ from portfolio.errors import UsageError
 from portfolio.inputs.case import Case
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import CBC_WARNING, Solver, SolverOptions, Status
+from portfolio.report.changes import Previous
 from portfolio.report.contents import Report
 
 log = logging.getLogger("portfolio")
@@ -55,6 +56,8 @@ class Request:
     sensitivity: bool = True
     workers: int | None = None
     scheduler: str | None = None
+    json: Path | None = None
+    compare: Path | None = None
 
     def target(self, suffix: str) -> Path:
         """The output path, refused if it is not .xlsx or would overwrite the input."""
@@ -65,6 +68,20 @@ class Request:
             raise UsageError(f"the output {target} is the input workbook; choose another -o "
                              "path")
         return target
+
+    def json_target(self, workbook: Path) -> Path | None:
+        """The --json path, refused as -o is, and if it would overwrite the workbook."""
+        if self.json is None:
+            return None
+        if self.json.suffix.lower() != ".json":
+            raise UsageError(f"the --json output {self.json} must be a .json file name")
+        for other, what in ((self.path, "the input workbook"),
+                            (self.compare, "the --compare workbook"), (workbook, "-o")):
+            if other is not None and (_same_file(other, self.json) or
+                                      other.resolve() == self.json.resolve()):
+                raise UsageError(f"the --json output {self.json} is {what}; choose another "
+                                 "path")
+        return self.json
 
 
 @dataclass
@@ -119,21 +136,36 @@ def _warn_all(case: Case, hooks: Hooks) -> None:
         hooks.warn(warning)
 
 
-def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock,
-             ) -> tuple[Path, Case, SolverOptions]:
-    """Output path, validated case and solver options: what every run starts from."""
+@dataclass(frozen=True)
+class _Start:
+    """What every run starts from: where it writes, the validated case, solver options."""
+
+    target: Path
+    json: Path | None
+    case: Case
+    options: SolverOptions
+    previous: Previous | None
+
+
+def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock) -> _Start:
+    """Output paths, validated case, solver options and the earlier results to compare."""
+    from portfolio.report.changes import read_previous
     from portfolio.workbook.save import check_writable
 
     target = request.target(suffix)
+    json = request.json_target(target)
     with clock.stage("read_validate"):
         case = _read(request.path)
-    check_writable(target)  # before the warnings: a locked output is refused first
+        previous = read_previous(request.compare) if request.compare else None
+    for path in (target, json):
+        if path is not None:
+            check_writable(path)  # before the warnings: a locked output is refused first
     _warn_all(case, hooks)
     options = SolverOptions.from_case(case, solver=request.solver,
                                       time_limit=request.time_limit, gap=request.gap)
     if options.solver is Solver.CBC:
         hooks.warn(CBC_WARNING)
-    return target, case, options
+    return _Start(target, json, case, options, previous)
 
 
 def solve(request: Request, hooks: Hooks | None = None) -> Report:
@@ -146,19 +178,29 @@ def solve(request: Request, hooks: Hooks | None = None) -> Report:
 
     hooks = hooks or Hooks()
     clock = _Clock()
-    target, case, options = _prepare(request, "portfolio", hooks, clock)
+    start = _prepare(request, "portfolio", hooks, clock)
     with clock.stage("solve"):
-        solution = optimise(case, options)
-    report = Report(case=case, solution=solution, options=options,
-                    input_path=request.path, target=target)
+        solution = optimise(start.case, start.options)
+    report = Report(case=start.case, solution=solution, options=start.options,
+                    input_path=request.path, target=start.target, json=start.json,
+                    previous=start.previous)
     if solution.status.has_solution:
         report = _rank_and_analyse(request, report, hooks, clock)
     else:
         with clock.stage("diagnose"):
             report = replace(report, diagnosis=_diagnosis(report))
     with clock.stage("write"):
-        write_report(replace(report, timings=dict(clock.seconds)), target)
+        write_report(replace(report, timings=dict(clock.seconds)), start.target)
+        _write_json(replace(report, timings=dict(clock.seconds)))
     return replace(report, timings=dict(clock.seconds))
+
+
+def _write_json(report: Report, *, frontier_only: bool = False) -> None:
+    """The --json export of what the workbook holds, if asked for."""
+    from portfolio.report.export import write_json
+
+    if report.json is not None:
+        write_json(report, report.json, frontier_only=frontier_only)
 
 
 def _diagnosis(report: Report) -> list[str]:
@@ -228,7 +270,8 @@ def frontier(request: Request, hooks: Hooks | None = None) -> Report:
 
     hooks = hooks or Hooks()
     clock = _Clock()
-    target, case, options = _prepare(request, "frontier", hooks, clock)
+    start = _prepare(request, "frontier", hooks, clock)
+    case, options = start.case, start.options
     count = len(levels(case))
     with (clock.stage("analyse"),
           sweep.executor(request.scheduler, request.workers, tasks=count) as pool,
@@ -236,9 +279,11 @@ def frontier(request: Request, hooks: Hooks | None = None) -> Report:
         result = solve_levels(case, options, pool=pool, progress=tick)
     base = next((p.variant.solution for p in result.points if p.pct == 100.0), None)
     report = Report(case=case, solution=base or result.points[-1].variant.solution,
-                    options=options, input_path=request.path, frontier=result, target=target)
+                    options=options, input_path=request.path, frontier=result,
+                    target=start.target, json=start.json)
     with clock.stage("write"):
-        write_frontier(report, target)
+        write_frontier(report, start.target)
+        _write_json(report, frontier_only=True)
     return replace(report, timings=dict(clock.seconds))
 
 

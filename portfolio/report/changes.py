@@ -140,9 +140,11 @@ def _summary(previous: Previous, summary: Sequence[Sequence[Any]]) -> list[list[
             rows.append(["summary", metric, None, value, None, "not in the earlier workbook"])
         elif _number(before) and _number(value):
             delta = value - before
-            if metric in HEADLINE or abs(delta) > NOISE * max(1.0, abs(before)):
+            if abs(delta) <= NOISE * max(1.0, abs(before)):
+                delta = 0.0  # solver noise, or the earlier workbook's rounding
+            if metric in HEADLINE or delta:
                 rows.append(["summary", metric, before, value, delta,
-                             "unchanged" if delta == 0 else f"{delta:+,.4g}"])
+                             f"{delta:+,.4g}" if delta else "unchanged"])
         elif _text(before) != _text(value) or metric in HEADLINE:
             rows.append(["summary", metric, before, value, None,
                          "unchanged" if _text(before) == _text(value) else "changed"])

@@ -38,6 +38,7 @@ class Report:
     scenarios: Sequence[Outcome] | None = None
     sensitivity: Sequence[Marginal] | None = None
     target: Path | None = None
+    json: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
     previous: Previous | None = None
 

@@ -35,7 +35,8 @@ def check_writable(target: Path) -> None:
         raise OutputError(f"{target} is open in Excel or LibreOffice (its lock file {lock.name} "
                           "is there); close it and run again, or choose another -o path")
     if target.is_dir():
-        raise OutputError(f"{target} is a folder; give -o a file name ending in .xlsx")
+        raise OutputError(f"{target} is a folder; give a file name instead (ending in .xlsx "
+                          "for -o, .json for --json)")
     folder = next((p for p in target.parents if p.exists()), None)
     if folder is not None and not folder.is_dir():
         raise OutputError(f"cannot write {target}: {folder} is a file, not a folder")

@@ -46,14 +46,6 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def example_result(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("example") / "example-portfolio.xlsx"
-    run = cli("solve", EXAMPLE, "-o", out)
-    assert run.code == 0, run.stderr
-    return out
-
-
 def test_example_result_has_every_contract_sheet_and_column(example_result: Path) -> None:
     book = openpyxl.load_workbook(example_result)
     assert book.sheetnames[0] == "Summary"
