@@ -18,8 +18,9 @@ from portfolio.errors import InvalidWorkbook, UsageError
 from portfolio.workbook.read import Workbook
 from portfolio.workbook.styles import Column
 
-COLUMNS = (Column("section", "text"), Column("item", "text"), Column("previous"),
-           Column("current"), Column("change", "number"), Column("what_changed", "text"))
+COLUMNS = (Column("section", "text"), Column("item", "text"), Column("previous", "figure"),
+           Column("current", "figure"), Column("change", "figure"),
+           Column("what_changed", "text"))
 
 #: Summary figures shown even when unchanged: the headline a reviewer compares first.
 HEADLINE = ("status", "weighted_shortfall", "total_budget_cost_musd", "projects_selected",
@@ -103,10 +104,19 @@ def _projects(previous: Previous, selection: Sequence[dict[str, Any]],
                          f"moved from rank {before:g} to {rank:g}"])
     for pid, rank in previous.ranks.items():
         if pid not in now:
-            why = reasons.get(pid)
             rows.append(["projects", pid, _rank(rank), "not selected", None,
-                         "dropped" + (f": {why}" if why else "")])
+                         _dropped(reasons.get(pid))])
     return rows
+
+
+def _dropped(reason: str | None, longest: int = 90) -> str:
+    """'dropped: ' and the first sentence of the Rejected reason (shortened: it is there)."""
+    if not reason:
+        return "dropped"
+    first = reason.split(". ")[0].rstrip(".")
+    if len(first) > longest:
+        first = first[: longest - 1].rstrip() + "…"
+    return f"dropped: {first} (see Rejected)"
 
 
 def _rank(rank: Any) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, DataBarRule, FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
@@ -60,6 +60,8 @@ def apply(book: Workbook, found: Sequence[Table]) -> None:
         ws = book[table.sheet]
         if table.table is None and table.sheet in FROZEN:
             ws.freeze_panes = FROZEN[table.sheet]
+        if table.name == "Changes":
+            wrap(ws, {"item": 30, "previous": 18, "current": 18}, ())
         if not table.rows:
             continue
         first = 1 if table.table is None else _first_column(ws, table)
@@ -70,6 +72,18 @@ def apply(book: Workbook, found: Sequence[Table]) -> None:
         _scales(ws, cols, last, table.name)
         _binding(ws, cols, last, table.name, first, len(table.columns))
         _critical(ws, cols, last)
+
+
+def wrap(ws: Worksheet, widths: dict[str, float], wrapped: Sequence[str]) -> None:
+    """Fixed widths for columns whose longest value would make the page unreadable."""
+    header = {c.value: c.column_letter for c in ws[1]}
+    for name, width in widths.items():
+        if name in header:
+            ws.column_dimensions[header[name]].width = width
+    for name in wrapped:
+        if name in header:
+            for cell in ws[header[name]][1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _first_column(ws: Worksheet, table: Table) -> int:

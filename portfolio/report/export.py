@@ -42,7 +42,8 @@ from portfolio.workbook.save import save_atomic
 from portfolio.workbook.styles import Column
 
 SCHEMA_ID = "https://portfolio.invalid/results.schema.json"
-NUMERIC = {"usd", "tonnes", "pct", "share", "year", "int", "number", "regret", "seconds"}
+NUMERIC = {"usd", "tonnes", "pct", "share", "year", "int", "number", "regret", "seconds",
+           "figure"}
 FRONTIER_ONLY = ["Frontier", "FrontierEntry", "Guide"]
 ALWAYS = ("Summary", "Selection", "Financing", "Coverage", "Budget", "Pools", "Rejected",
           "Guide")

@@ -31,6 +31,7 @@ FORMATS = {
     "int": "0",
     "number": "General",  # '#,##0.####' would show whole numbers as '60.' in Excel
     "regret": "#,##0.0##",
+    "figure": "#,##0.0##",  # a number or a word, in one column (Changes)
     "seconds": "0.00",
     "text": "@",
     "choice": "@",
@@ -63,7 +64,7 @@ def put(ws: Worksheet, row: int, col: int, value: Any, kind: str = "general") ->
     if isinstance(value, str):
         cell.value = text(value)
         cell.data_type = "s"
-        if kind not in ("text", "choice", "general"):
+        if kind not in ("text", "choice", "general", "figure"):
             cell.alignment = Alignment(horizontal="right")  # e.g. 'critical' among numbers
     else:
         cell.value = value

@@ -101,7 +101,7 @@ def test_an_unchanged_rerun_shows_only_unchanged_headlines() -> None:
                          ["projects", "C", "not selected", "selected, rank 2", None,
                           "now backed"],
                          ["projects", "A", "selected, rank 1", "not selected", None,
-                          "dropped: why"]]
+                          "dropped: why (see Rejected)"]]
     assert moved[3] == ["financing", "A from G", 5.0, None, -5.0, "withdrawn"]
 
 
