@@ -2,8 +2,10 @@
 
 The commands parse options, call one function of `portfolio.run`, and print what it
 returns; `main` is the one place that turns exceptions into a message and an exit code.
-`--debug` shows a traceback for an unexpected error and the stage timings (standard
-`logging`); without it the terminal shows exactly the lines below.
+`--debug` shows a traceback for an unexpected error, the stage timings (standard
+`logging`) and the solver's log; `--solver-log` shows the solver's banner and log alone
+(both on stderr, from the worker processes too). Without them the terminal shows exactly
+the lines below: no solver prints anything.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ def _input_path(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _solver_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--time-limit, --gap and --solver, overriding the Settings sheet."""
+    """--time-limit, --gap and --solver, overriding the Settings sheet; --solver-log."""
+    func = click.option("--solver-log", is_flag=True,
+                        help="Show the solver's banner and log on stderr, from every process "
+                             "(--debug shows them too). Off: the solver prints nothing.")(func)
     func = click.option("--solver", type=click.Choice(list(Solver), case_sensitive=False),
                         default="highs", show_default=True,
                         help="MIP solver. CBC's optimality is not trusted (coin-or/Cbc#337).")(func)
@@ -93,19 +98,30 @@ HOOKS = Hooks(warn=_warn, progress=_progress)
 
 
 def _request(path: Path, output: Path | None, solver: str, time_limit: float | None,
-             gap: float | None, **sweeps: Any) -> Request:
+             gap: float | None, solver_log: bool, **sweeps: Any) -> Request:
     if "ranking" in sweeps:
         sweeps["ranking"] = Ranking(sweeps["ranking"].lower())
     return Request(path=path, output=output, solver=Solver(solver.lower()),
-                   time_limit=time_limit, gap=gap, **sweeps)
+                   time_limit=time_limit, gap=gap, solver_log=solver_log or _debugging(),
+                   **sweeps)
+
+
+def _debugging() -> bool:
+    """Whether --debug was given (`main` takes it out of the arguments and passes it on)."""
+    obj = click.get_current_context().find_root().obj
+    return bool(obj.get("debug")) if isinstance(obj, dict) else False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="portfolio")
 @click.option("--debug", is_flag=True,
-              help="Show a traceback for an unexpected error, and the time of each stage.")
-def cli(debug: bool) -> None:
+              help="Show a traceback for an unexpected error, the time of each stage and the "
+                   "solver's log (as --solver-log).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Choose and finance critical-mineral projects to cover priority-sector demand early."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = ctx.obj.get("debug", False) or debug
 
 
 @cli.command()
@@ -145,11 +161,12 @@ def validate(path: Path) -> None:
 @_solver_options
 @_sweep_options
 def solve(path: Path, output: Path | None, time_limit: float | None, gap: float | None,
-          solver: str, **sweeps: Any) -> None:
+          solver: str, solver_log: bool, **sweeps: Any) -> None:
     """Choose projects and their financing; write the ranked results workbook."""
     from portfolio import run
 
-    report = run.solve(_request(path, output, solver, time_limit, gap, **sweeps), HOOKS)
+    report = run.solve(_request(path, output, solver, time_limit, gap, solver_log, **sweeps),
+                       HOOKS)
     status = report.solution.status
     if status is Status.INFEASIBLE:
         _fail(ExitCode.INFEASIBLE, "no feasible portfolio exists under the hard constraints:",
@@ -176,11 +193,12 @@ def _wrote(*paths: Path | None) -> None:
 @_solver_options
 @_where_options
 def frontier_command(path: Path, output: Path | None, time_limit: float | None,
-                     gap: float | None, solver: str, **where: Any) -> None:
+                     gap: float | None, solver: str, solver_log: bool, **where: Any) -> None:
     """Write only the efficient frontier: the optimum at budget levels 0 to 150%."""
     from portfolio import run
 
-    report = run.frontier(_request(path, output, solver, time_limit, gap, **where), HOOKS)
+    report = run.frontier(_request(path, output, solver, time_limit, gap, solver_log, **where),
+                          HOOKS)
     points = report.frontier.points if report.frontier else ()
     solved = sum(1 for p in points if p.variant.solved)
     click.echo(f"frontier: {solved} of {len(points)} budget levels have a feasible portfolio")
@@ -207,7 +225,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="portfolio: %(message)s")
     try:
-        cli.main(args=args, prog_name="portfolio", standalone_mode=False)
+        cli.main(args=args, prog_name="portfolio", standalone_mode=False,
+                 obj={"debug": debug})
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -58,6 +58,7 @@ class Request:
     scheduler: str | None = None
     json: Path | None = None
     compare: Path | None = None
+    solver_log: bool = False
 
     def target(self, suffix: str) -> Path:
         """The output path, refused if it is not .xlsx or would overwrite the input."""
@@ -162,7 +163,8 @@ def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock) -> _Sta
             check_writable(path)  # before the warnings: a locked output is refused first
     _warn_all(case, hooks)
     options = SolverOptions.from_case(case, solver=request.solver,
-                                      time_limit=request.time_limit, gap=request.gap)
+                                      time_limit=request.time_limit, gap=request.gap,
+                                      log=request.solver_log)
     if options.solver is Solver.CBC:
         hooks.warn(CBC_WARNING)
     return _Start(target, json, case, options, previous)

@@ -53,6 +53,10 @@ class Solver(StrEnum):
 _HIGHS_LIMITS = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit,
                  highspy.HighsModelStatus.kSolutionLimit, highspy.HighsModelStatus.kInterrupt)
 _FEASIBLE_POINT = 2  # HiGHS's kSolutionStatusFeasible
+#: The linked HiGHS library's version, read without making an instance (whose first
+#: creation in a process prints a banner: see `portfolio.model.solver.new_highs`).
+HIGHS_VERSION = (f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}."
+                 f"{highspy.HIGHS_VERSION_PATCH}")
 
 
 def from_pulp(prob: pulp.LpProblem, solver: Solver) -> Status:
@@ -95,29 +99,35 @@ def highs_bound_and_gap(info: Any, status: Status,
 
 @dataclass(frozen=True)
 class SolverOptions:
-    """How to solve: which solver, its time limit per solve and relative MIP gap."""
+    """How to solve: which solver, its time limit per solve and relative MIP gap.
+
+    `log` asks for the solver's banner and log (on stderr; `--solver-log` or `--debug`);
+    without it every process stays quiet. The options travel with every sweep's tasks, so
+    worker processes log, or keep quiet, as the main process does.
+    """
 
     solver: Solver = Solver.HIGHS
     time_limit: float = 60.0
     gap: float = DEFAULT_GAP
     threads: int | None = None
+    log: bool = False
 
     @classmethod
     def from_case(cls, case: Case, *, solver: Solver = Solver.HIGHS,
-                  time_limit: float | None = None, gap: float | None = None) -> SolverOptions:
+                  time_limit: float | None = None, gap: float | None = None,
+                  log: bool = False) -> SolverOptions:
         """Options from the Settings sheet, overridden by command-line values."""
         s = case.settings
         return cls(solver=Solver(solver),
                    time_limit=s.time_limit_s if time_limit is None else time_limit,
-                   gap=s.mip_gap if gap is None else gap)
+                   gap=s.mip_gap if gap is None else gap, log=log)
 
     @property
     def label(self) -> str:
-        """Solver name and version for the Summary sheet."""
+        """Solver name and version for the Summary sheet (no HiGHS instance is made)."""
         if self.solver is Solver.CBC:
             return "CBC 2.10.3 (bundled with PuLP; optimality not trusted)"
-        version = getattr(highspy.Highs(), "version", lambda: "")()  # type: ignore[no-untyped-call]
-        return f"HiGHS {version}".strip()
+        return f"HiGHS {HIGHS_VERSION}"
 
 
 @dataclass(frozen=True)

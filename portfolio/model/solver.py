@@ -5,15 +5,24 @@ scenarios, the sensitivity LPs and re-solves, the diagnosis) gets its HiGHS opti
 `highs_options` and its first incumbent from `set_start`, whether it runs through PuLP
 (`run`) or on a persistent native copy of the model (`to_highs`). `upper_ranges` reads
 HiGHS's right-hand-side ranging off an LP that `run` has just solved.
+
+Every HiGHS instance of the product is made by `new_highs`, which keeps the terminal
+quiet: the banner HiGHS prints on C-level stdout when a process makes its first instance
+goes to the null device, and the log stays off, unless `SolverOptions.log` asks for both
+(then both go to stderr, so stdout keeps only the command's answer). CBC's output goes to
+the null device likewise (PuLP's `msg=False`), or to stderr when asked for.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 import highspy
 import numpy as np
@@ -30,14 +39,73 @@ from portfolio.model.outcomes import (
 
 INF = highspy.kHighsInf
 
+_first = threading.Lock()
+_made = threading.Event()  # set once this process has made its first HiGHS instance
+
+
+@contextmanager
+def _stdout_to(fd: int | None) -> Iterator[None]:
+    """C-level stdout (descriptor 1) sent to descriptor `fd`, or to the null device if None.
+
+    Python's own `sys.stdout` is flushed first so nothing it holds lands in the wrong place;
+    descriptor 1 is restored however the block ends.
+    """
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 (a detached process): nothing reaches a terminal
+        yield
+        return
+    target = os.open(os.devnull, os.O_WRONLY) if fd is None else fd
+    try:
+        os.dup2(target, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        if fd is None:
+            os.close(target)
+
+
+def new_highs(options: SolverOptions, *, presolve: bool = True) -> highspy.Highs:
+    """A HiGHS instance configured by `highs_options`; the only way the product makes one.
+
+    The first instance of a process prints HiGHS's banner on C-level stdout, which
+    `contextlib.redirect_stdout` cannot catch; it is made with descriptor 1 on the null
+    device (or on stderr when `options.log` asks for the log). Later instances print
+    nothing. With `options.log` the log is written to `sys.stderr` line by line (HiGHS's
+    console log would go to stdout).
+    """
+    with _first:  # a Dask worker may run tasks on several threads
+        if _made.is_set():
+            highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        else:
+            with _stdout_to(2 if options.log else None):
+                highs = highspy.Highs()  # type: ignore[no-untyped-call]
+            _made.set()
+    configure(highs, options, presolve=presolve)
+    if options.log:
+        highs.cbLogging.subscribe(_to_stderr)
+    return highs
+
+
+def _to_stderr(event: Any) -> None:
+    """HiGHS's log callback: each message to stderr as it comes."""
+    sys.stderr.write(event.message)
+    sys.stderr.flush()
+
 
 def highs_options(options: SolverOptions, *, presolve: bool = True) -> dict[str, Any]:
-    """HiGHS's option values for a solve: quiet, the gap and time limit asked for, seed 0.
+    """HiGHS's option values for a solve: the gap and time limit asked for, seed 0.
 
-    Presolve is turned off for the persistent re-solver: on its re-solves it costs more
-    than it saves (ranking the 100-project benchmark took 50 s with it and 24 s without).
+    The log is off unless `options.log` asks for it; then it goes to the log callback
+    `new_highs` sets (stderr), never to HiGHS's console (stdout). Presolve is turned off
+    for the persistent re-solver: on its re-solves it costs more than it saves (ranking
+    the 100-project benchmark took 50 s with it and 24 s without).
     """
-    out: dict[str, Any] = {"output_flag": False, "mip_rel_gap": options.gap,
+    out: dict[str, Any] = {"output_flag": options.log, "log_to_console": False,
+                           "mip_rel_gap": options.gap,
                            "time_limit": float(options.time_limit), "random_seed": 0}
     if options.threads is not None:
         out["threads"] = options.threads
@@ -78,8 +146,7 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
         self.options, self.start = options, start
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
-        lp.solverModel = highspy.Highs()  # type: ignore[no-untyped-call]
-        configure(lp.solverModel, self.options)
+        lp.solverModel = new_highs(self.options)
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:
         super().buildSolverModel(lp)
@@ -87,11 +154,25 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
             set_start(lp.solverModel, [self.start.get(v.name, 0.0) for v in lp.variables()])
 
 
+class _CBC(pulp.COIN_CMD):  # type: ignore[misc]
+    """PuLP's bundled CBC, its output to the null device (`msg=False`) or, to log, stderr."""
+
+    def __init__(self, options: SolverOptions, start: dict[str, float] | None) -> None:
+        super().__init__(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False,
+                         timeLimit=options.time_limit, gapRel=options.gap,
+                         warmStart=bool(start), threads=options.threads)
+        self.log = options.log
+
+    def get_pipe(self) -> IO[str] | None:
+        """Where CBC's stdout and stderr go: a copy of descriptor 2 to log (PuLP closes it)."""
+        if self.log:
+            return os.fdopen(os.dup(2), "w")
+        return super().get_pipe()  # type: ignore[no-any-return]
+
+
 def _solver(options: SolverOptions, start: dict[str, float] | None) -> Any:
     if options.solver is Solver.CBC:
-        return pulp.COIN_CMD(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False,
-                             timeLimit=options.time_limit, gapRel=options.gap,
-                             warmStart=bool(start), threads=options.threads)
+        return _CBC(options, start)
     return _HiGHS(options, start)
 
 
@@ -133,8 +214,7 @@ def to_highs(prob: pulp.LpProblem, options: SolverOptions) -> highspy.Highs:
     Columns and rows keep PuLP's order, so column j is `prob.variables()[j]`. Presolve is
     off (see `highs_options`).
     """
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    configure(highs, options, presolve=False)
+    highs = new_highs(options, presolve=False)
     columns = prob.variables()
     index = {v.name: j for j, v in enumerate(columns)}
     lower = np.array([-INF if v.lowBound is None else v.lowBound for v in columns], dtype=float)
