@@ -3,9 +3,8 @@
 The commands parse options, call one function of `portfolio.run`, and print what it
 returns; `main` is the one place that turns exceptions into a message and an exit code.
 `--debug` shows a traceback for an unexpected error, the stage timings (standard
-`logging`) and the solver's log; `--solver-log` shows the solver's banner and log alone
-(both on stderr, from the worker processes too). Without them the terminal shows exactly
-the lines below: no solver prints anything.
+`logging`) and, as `--solver-log` does, the solver's banner and log (on stderr, from the
+worker processes too); without them the terminal shows exactly the lines below.
 """
 
 from __future__ import annotations
@@ -101,15 +100,9 @@ def _request(path: Path, output: Path | None, solver: str, time_limit: float | N
              gap: float | None, solver_log: bool, **sweeps: Any) -> Request:
     if "ranking" in sweeps:
         sweeps["ranking"] = Ranking(sweeps["ranking"].lower())
+    debug = bool(click.get_current_context().obj)  # --debug, as `main` or `cli` found it
     return Request(path=path, output=output, solver=Solver(solver.lower()),
-                   time_limit=time_limit, gap=gap, solver_log=solver_log or _debugging(),
-                   **sweeps)
-
-
-def _debugging() -> bool:
-    """Whether --debug was given (`main` takes it out of the arguments and passes it on)."""
-    obj = click.get_current_context().find_root().obj
-    return bool(obj.get("debug")) if isinstance(obj, dict) else False
+                   time_limit=time_limit, gap=gap, solver_log=solver_log or debug, **sweeps)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,8 +113,7 @@ def _debugging() -> bool:
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Choose and finance critical-mineral projects to cover priority-sector demand early."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = ctx.obj.get("debug", False) or debug
+    ctx.obj = bool(ctx.obj) or debug  # `main` takes --debug out of the arguments: obj=True
 
 
 @cli.command()
@@ -225,8 +217,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="portfolio: %(message)s")
     try:
-        cli.main(args=args, prog_name="portfolio", standalone_mode=False,
-                 obj={"debug": debug})
+        cli.main(args=args, prog_name="portfolio", standalone_mode=False, obj=debug)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
