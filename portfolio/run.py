@@ -25,7 +25,7 @@ from portfolio.inputs.case import Case
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import CBC_WARNING, Solver, SolverOptions, Status
 from portfolio.report.changes import Previous
-from portfolio.report.contents import Report
+from portfolio.report.contents import Report, Switches
 
 log = logging.getLogger("portfolio")
 
@@ -185,7 +185,8 @@ def solve(request: Request, hooks: Hooks | None = None) -> Report:
         solution = optimise(start.case, start.options)
     report = Report(case=start.case, solution=solution, options=start.options,
                     input_path=request.path, target=start.target, json=start.json,
-                    previous=start.previous)
+                    previous=start.previous, ranking=request.ranking.value,
+                    switches=_switches(request))
     if solution.status.has_solution:
         report = _rank_and_analyse(request, report, hooks, clock)
     else:
@@ -195,6 +196,13 @@ def solve(request: Request, hooks: Hooks | None = None) -> Report:
         write_report(replace(report, timings=dict(clock.seconds)), start.target)
         _write_json(replace(report, timings=dict(clock.seconds)))
     return replace(report, timings=dict(clock.seconds))
+
+
+def _switches(request: Request) -> Switches:
+    """The command line's choices, for the Summary, with this machine's cores."""
+    return Switches(gap=request.gap, time_limit=request.time_limit, frontier=request.frontier,
+                    scenarios=request.scenarios, sensitivity=request.sensitivity,
+                    workers=request.workers, scheduler=request.scheduler, cores=sweep.cores())
 
 
 def _write_json(report: Report, *, frontier_only: bool = False) -> None:
@@ -282,7 +290,7 @@ def frontier(request: Request, hooks: Hooks | None = None) -> Report:
     base = next((p.variant.solution for p in result.points if p.pct == 100.0), None)
     report = Report(case=case, solution=base or result.points[-1].variant.solution,
                     options=options, input_path=request.path, frontier=result,
-                    target=start.target, json=start.json)
+                    target=start.target, json=start.json, switches=_switches(request))
     with clock.stage("write"):
         write_frontier(report, start.target)
         _write_json(report, frontier_only=True)

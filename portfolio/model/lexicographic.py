@@ -56,6 +56,13 @@ class Stages(Protocol, Generic[V]):
         """The final portfolio (ties broken where the backend does and `settle` allows)."""
 
 
+def stage_goals(objective: str) -> tuple[Goal, ...]:
+    """What each stage of `lexicographic` minimises, in order: `Solution.stages` follows it."""
+    if objective == Objective.MIN_COST:
+        return (Goal.COST,)
+    return (Goal.SHORTFALL, Goal.COST)
+
+
 def lexicographic(stages: Stages[V], case: Case) -> Solution:
     """Optimise the contract's objective on `stages`, exactly as specified (see the module)."""
     if case.settings.objective == Objective.MIN_COST:

@@ -132,13 +132,20 @@ class SolverOptions:
 
 @dataclass(frozen=True)
 class SolveStats:
-    """One solver run: status, objective, best bound, relative gap and wall time."""
+    """One solver run: status, objective, best bound, relative gap and wall time.
+
+    `nodes` (branch-and-bound nodes; 0 for an LP) and `iterations` (simplex iterations,
+    those of every LP of the search included) are None where the solver does not report
+    them (CBC through PuLP).
+    """
 
     status: Status
     objective: float | None
     bound: float | None
     gap: float | None
     seconds: float
+    nodes: int | None = None
+    iterations: int | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +162,7 @@ class Solution:
     @property
     def seconds(self) -> float:
         """Total solver wall time over the stages, tie-breaking included."""
-        return sum(s.seconds for s in (*self.stages, *self.tie_break))
+        return sum(s.seconds for s in self.solves)
 
     @property
     def gap(self) -> float | None:
@@ -164,3 +171,25 @@ class Solution:
         if not gaps or any(g is None for g in gaps):
             return None
         return max(g for g in gaps if g is not None)
+
+    @property
+    def solves(self) -> tuple[SolveStats, ...]:
+        """Every solver run behind the portfolio: the stages, then the tie-breaking runs."""
+        return (*self.stages, *self.tie_break)
+
+    @property
+    def nodes(self) -> int | None:
+        """Branch-and-bound nodes summed over `solves` (None where a run does not say)."""
+        return _total([s.nodes for s in self.solves])
+
+    @property
+    def iterations(self) -> int | None:
+        """Simplex iterations summed over `solves` (None where a run does not say)."""
+        return _total([s.iterations for s in self.solves])
+
+
+def _total(counts: list[int | None]) -> int | None:
+    """The sum of counts, or None if there are none or any is unknown."""
+    if not counts or any(c is None for c in counts):
+        return None
+    return sum(c for c in counts if c is not None)

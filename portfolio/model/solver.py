@@ -15,13 +15,17 @@ the null device likewise (PuLP's `msg=False`), or to stderr when asked for.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import subprocess
 import sys
 import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import version as package_version
 from typing import IO, Any
 
 import highspy
@@ -33,11 +37,17 @@ from portfolio.model.outcomes import (
     Solver,
     SolverOptions,
     SolveStats,
+    Status,
     from_pulp,
     highs_bound_and_gap,
 )
 
 INF = highspy.kHighsInf
+#: HiGHS threads per solve unless `SolverOptions.threads` says otherwise. HiGHS's own
+#: default (0) is half the machine's cores, so the same case could run a different search
+#: on another machine; one thread runs the same search everywhere, and the sweeps already
+#: use one process per core (more threads per solve would only compete for them).
+THREADS = 1
 
 _first = threading.Lock()
 _made = threading.Event()  # set once this process has made its first HiGHS instance
@@ -96,8 +106,35 @@ def _to_stderr(event: Any) -> None:
     sys.stderr.flush()
 
 
+def solver_version(options: SolverOptions) -> str:
+    """The solver's exact build, for the Summary.
+
+    HiGHS: the library's version and git hash, and the highspy package's version; CBC: the
+    version the binary PuLP bundles prints, and PuLP's version.
+    """
+    if options.solver is Solver.CBC:
+        version = _cbc_version()
+        bundled = f"bundled with PuLP {package_version('pulp')}"
+        return f"CBC {version} ({bundled})" if version else f"CBC {bundled}"
+    highs = new_highs(options)
+    return (f"HiGHS {highs.version()} (git hash {highs.githash()}), "
+            f"highspy {package_version('highspy')}")
+
+
+@functools.cache
+def _cbc_version() -> str | None:
+    """The version the bundled CBC binary prints on starting (None if it cannot be run)."""
+    try:
+        done = subprocess.run([pulp.PULP_CBC_CMD.pulp_cbc_path, "-quit"], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"Version:\s*(\S+)", done.stdout)
+    return found.group(1) if found else None
+
+
 def highs_options(options: SolverOptions, *, presolve: bool = True) -> dict[str, Any]:
-    """HiGHS's option values for a solve: the gap and time limit asked for, seed 0.
+    """HiGHS's option values for a solve: the gap and time limit asked for, seed 0, 1 thread.
 
     The log is off unless `options.log` asks for it; then it goes to the log callback
     `new_highs` sets (stderr), never to HiGHS's console (stdout). Presolve is turned off
@@ -106,9 +143,8 @@ def highs_options(options: SolverOptions, *, presolve: bool = True) -> dict[str,
     """
     out: dict[str, Any] = {"output_flag": options.log, "log_to_console": False,
                            "mip_rel_gap": options.gap,
-                           "time_limit": float(options.time_limit), "random_seed": 0}
-    if options.threads is not None:
-        out["threads"] = options.threads
+                           "time_limit": float(options.time_limit), "random_seed": 0,
+                           "threads": THREADS if options.threads is None else options.threads}
     if not presolve:
         out["presolve"] = "off"
     return out
@@ -191,12 +227,20 @@ def run(prob: pulp.LpProblem, options: SolverOptions,
         raise SolverFailure(f"the {options.solver} solver failed: {exc}") from None
     seconds = time.perf_counter() - began
     status = from_pulp(prob, options.solver)
-    objective = pulp.value(prob.objective) if status.has_solution else None
+    value = pulp.value(prob.objective) if status.has_solution else None
+    objective = None if value is None else float(value)
+    if options.solver is not Solver.HIGHS:
+        return SolveStats(status, objective, None, None, seconds)
+    info = prob.solverModel.getInfo()
+    mip = prob.isMIP()
     bound, gap = None, None
-    if status.has_solution and options.solver is Solver.HIGHS:
-        bound, gap = highs_bound_and_gap(prob.solverModel.getInfo(), status, objective)
-    return SolveStats(status=status, objective=None if objective is None else float(objective),
-                      bound=bound, gap=gap, seconds=seconds)
+    if status.has_solution and mip:
+        bound, gap = highs_bound_and_gap(info, status, objective)
+    elif status is Status.OPTIMAL:  # an LP's optimum is its own bound (mip_dual_bound is 0)
+        bound, gap = objective, 0.0
+    return SolveStats(status, objective, bound, gap, seconds,
+                      nodes=max(0, int(info.mip_node_count)) if mip else 0,
+                      iterations=max(0, int(info.simplex_iteration_count)))
 
 
 def _within_bounds(var: pulp.LpVariable, value: float) -> float:
