@@ -63,4 +63,4 @@ def test_frontier_writes_only_its_sheet(tmp_path: Path) -> None:
     report = run.frontier(run.Request(source, tmp_path / "f.xlsx"))
     assert report.frontier is not None
     assert [p.pct for p in report.frontier.points] == [0, 50, 100]
-    assert list(read_output(tmp_path / "f.xlsx")) == ["Frontier"]
+    assert list(read_output(tmp_path / "f.xlsx")) == ["Frontier", "Guide"]

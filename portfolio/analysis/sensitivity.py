@@ -272,8 +272,7 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
         var.lowBound = var.upBound = chosen[var.name]
         var.cat = pulp.LpContinuous
     model.prob.setObjective(model.budget_cost)
-    lp = SolverOptions(solver=Solver.HIGHS, gap=0.0,
-                       time_limit=(options or SolverOptions()).time_limit)
+    lp = replace(options or SolverOptions(), solver=Solver.HIGHS, gap=0.0)
     if run(model.prob, lp).status is not Status.OPTIMAL:
         return None
     cost = float(pulp.value(model.budget_cost) or 0.0)

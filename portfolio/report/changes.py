@@ -26,7 +26,7 @@ COLUMNS = (Column("section", "text"), Column("item", "text"), Column("previous",
 HEADLINE = ("status", "weighted_shortfall", "total_budget_cost_musd", "projects_selected",
             "demand_covered_pct", "budget_used_pct", "public_finance_musd")
 #: Summary rows that differ between any two runs and say nothing about the answer.
-NOISY = ("_seconds", "note", "warning", "portfolio_version")
+NOISY = ("_seconds", "note", "warning", "portfolio_version", "mip_nodes", "lp_iterations")
 
 
 @dataclass(frozen=True)

@@ -147,8 +147,13 @@ def _after(columns: Sequence[Column]) -> str:
 SUMMARY_FORMATS = {
     "weighted_shortfall": "usd", "total_budget_cost_musd": "usd", "total_budget_musd": "usd",
     "public_finance_musd": "usd", "projects_selected": "int", "budget_used_pct": "pct",
-    "demand_covered_pct": "pct", "mip_gap": "share", "solve_seconds": "seconds",
+    "demand_covered_pct": "pct", "mip_gap": "number", "solve_seconds": "seconds",
     "rank_seconds": "seconds", "time_limit_s": "number", "analysis_seconds": "seconds",
+    "plan_start_year": "year", "max_lead_time_months": "int", "max_public_share": "share",
+    "mip_gap_allowed": "number", "frontier_steps": "int", "frontier_top_pct": "pct",
+    "sensitivity_step_musd": "usd", "threads": "int", "random_seed": "int",
+    "best_bound_weighted_shortfall": "usd", "best_bound_budget_cost_musd": "usd",
+    "mip_nodes": "int", "lp_iterations": "int", "workers": "int",
 }
 
 

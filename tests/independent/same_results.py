@@ -14,7 +14,8 @@ from typing import Any
 from openpyxl import load_workbook
 
 #: Summary metrics that differ between any two runs: wall times and the product's version.
-VOLATILE = frozenset({"solve_seconds", "rank_seconds", "analysis_seconds", "portfolio_version"})
+VOLATILE = frozenset({"solve_seconds", "rank_seconds", "analysis_seconds", "portfolio_version",
+                      "solver_version", "pulp_version", "python_version"})
 
 
 def _cells(path: Path) -> dict[str, dict[str, Any]]:
