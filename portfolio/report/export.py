@@ -18,6 +18,7 @@ from typing import Any
 
 from portfolio import __version__
 from portfolio.report import guide
+from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.contents import CRITICAL, Report
 from portfolio.report.tables import (
     BUDGET,
@@ -122,8 +123,6 @@ def _records_schema(name: str, columns: Sequence[Column],
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of `--json` output."""
-    from portfolio.report.changes import COLUMNS as CHANGES
-
     sector = {"^coverage_pct_.+$": Column("coverage_pct_x", "pct")}
     country = {"^face_.+_musd$": Column("face_x_musd", "usd"),
                "^cost_.+_musd$": Column("cost_x_musd", "usd")}

@@ -26,8 +26,8 @@ from portfolio.analysis.sensitivity import (
     sensitivity,
 )
 from portfolio.model.outcomes import SolverOptions
-from tests.analysis.test_analysis import solved, with_setting
-from tests.helpers import demand, offtake, pool, project, settings
+from tests.analysis.test_analysis import solved, two_pools, with_setting
+from tests.helpers import pool
 
 OPTIONS = SolverOptions(gap=0)
 
@@ -43,15 +43,10 @@ def three_pools() -> dict[str, Any]:
     so L's dual is -0.4 and holds from c = 30 to c = 60: allowable increase 20, allowable
     decrease 10. M can fall by its 10 unused before it binds (then the grant pays, at 1).
     """
-    return {
-        "Settings": settings(),
-        "Projects": [project("A", capex_musd=60)],
-        "Offtake": [offtake("A", 100)],
-        "Demand": [demand(2027, 100)],
-        "Financing": [pool("L", instrument="loan", capacity_musd=40, budget_cost_rate=0.1),
-                      pool("M", instrument="loan", capacity_musd=30, budget_cost_rate=0.5),
-                      pool("G")],
-    }
+    data = two_pools()  # A, gap 60; L (0.1, 40) and the grant G
+    data["Financing"].insert(1, pool("M", instrument="loan", capacity_musd=30,
+                                     budget_cost_rate=0.5))
+    return data
 
 
 def lp_change(base: Figures, found: list[Limit], key: str, move: float) -> float | None:

@@ -28,14 +28,6 @@ def data() -> dict[str, Any]:
                    Scenarios=SCENARIO_ROWS, Budget=[{"year": 2026, "budget_musd": 100}])
 
 
-@pytest.fixture(scope="module")
-def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("analysis")
-    source = write_book(folder / "in.xlsx", data())
-    target = folder / "out.xlsx"
-    run = call("solve", source, "-o", target, "--workers", "1")
-    assert run.code == 0, run.stderr
-    return source, target
 
 
 def charts_in(path: Path) -> list[str]:

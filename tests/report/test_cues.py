@@ -10,18 +10,11 @@ import openpyxl
 import pytest
 
 from portfolio import __version__
-from tests.helpers import call, write_book
-from tests.report.test_analysis_output import data
 
 
-@pytest.fixture(scope="module")
-def result(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("cues")
-    source = write_book(folder / "pipeline.xlsx", data())
-    target = folder / "out.xlsx"
-    run = call("solve", source, "-o", target, "--workers", "1")
-    assert run.code == 0, run.stderr
-    return target
+@pytest.fixture
+def result(solved: tuple[Path, Path]) -> Path:
+    return solved[1]
 
 
 def rules(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, list[str]]:
@@ -96,7 +89,8 @@ def test_chart_series_are_named_in_words(result: Path) -> None:
     assert not [chart for chart in charts if "<tx><strRef>" in chart]  # no header as a name
 
 
-def test_document_properties_name_portfolio_and_the_input(result: Path) -> None:
-    props = openpyxl.load_workbook(result).properties
+def test_document_properties_name_portfolio_and_the_input(solved: tuple[Path, Path]) -> None:
+    source, target = solved
+    props = openpyxl.load_workbook(target).properties
     assert props.creator == f"portfolio {__version__}"
-    assert props.subject == "pipeline.xlsx"
+    assert props.subject == source.name == "in.xlsx"

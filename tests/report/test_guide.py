@@ -12,17 +12,11 @@ from portfolio.report import guide
 from portfolio.report.tables import Table
 from portfolio.workbook.styles import Column
 from tests.helpers import call, project, tiny, variant, write_book
-from tests.report.test_analysis_output import data
 
 
-@pytest.fixture(scope="module")
-def result(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("guide")
-    source = write_book(folder / "in.xlsx", data())
-    target = folder / "out.xlsx"
-    run = call("solve", source, "-o", target, "--workers", "1")
-    assert run.code == 0, run.stderr
-    return target
+@pytest.fixture
+def result(solved: tuple[Path, Path]) -> Path:
+    return solved[1]
 
 
 def headers(path: Path) -> list[tuple[str, str, str]]:
