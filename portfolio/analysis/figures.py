@@ -14,6 +14,7 @@ from functools import cached_property
 from portfolio.constants import NOISE
 from portfolio.inputs.case import Case, demand_key
 from portfolio.inputs.rows import INSTRUMENTS, Demand
+from portfolio.model.flows import Flows, flows
 from portfolio.model.outcomes import Solution
 
 
@@ -81,8 +82,18 @@ class Figures:
         return sum(v * self.rate(i) for (_, i), v in self.solution.face.items())
 
     @cached_property
+    def flows(self) -> Flows | None:
+        """The selection's chain flows (None for a workbook without chains)."""
+        if not self.case.chains:
+            return None
+        return flows(self.case, self.solution.selected)
+
+    @cached_property
     def coverage(self) -> list[CoverageRow]:
-        """One row per Demand row, in input order."""
+        """One row per Demand row, in input order (with chains: the tonnes delivered)."""
+        if self.flows is not None:
+            return [CoverageRow(d, self.flows.delivered.get(row, 0.0))
+                    for row, d in enumerate(self.case.demands)]
         return [CoverageRow(d, self.case.supply(self.selected, d))
                 for d in self.case.demands]
 
@@ -90,6 +101,16 @@ class Figures:
     def weighted_shortfall(self) -> float:
         """Sum weight * shortfall over Demand rows."""
         return sum(r.demand.weight * r.shortfall_t for r in self.coverage)
+
+    @property
+    def weighted_imports(self) -> float:
+        """Sum weight * tonnes imported (0 without chains)."""
+        return 0.0 if self.flows is None else self.flows.weighted_imports
+
+    @property
+    def first_objective(self) -> float:
+        """What stage 1 minimises: weighted shortfall + weighted imports."""
+        return self.weighted_shortfall + self.weighted_imports
 
     @cached_property
     def cost_by_year(self) -> dict[int, float]:
@@ -129,8 +150,8 @@ class Figures:
         return 100.0 * covered / demand if demand > 0 else 100.0
 
     def less(self, base: Figures) -> tuple[float, float]:
-        """(weighted shortfall, budget cost) of this portfolio less the base's, noise removed."""
-        return (clean(self.weighted_shortfall - base.weighted_shortfall, base.weighted_shortfall),
+        """(first objective, budget cost) of this portfolio less the base's, noise removed."""
+        return (clean(self.first_objective - base.first_objective, base.first_objective),
                 clean(self.total_cost - base.total_cost, base.total_cost))
 
     def pool_used(self, pool_id: str) -> float:

@@ -19,6 +19,7 @@ from portfolio.analysis.diagnose import diagnose
 from portfolio.analysis.figures import Figures
 from portfolio.constants import NOISE
 from portfolio.inputs.case import Case
+from portfolio.inputs.vocabulary import Objective
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import Solution, SolverOptions, Status
 
@@ -44,11 +45,14 @@ class Variant:
         return self.solution.status.has_solution
 
     def objective(self) -> tuple[float, float]:
-        """(weighted shortfall, budget cost): compared lexicographically, smaller is better.
+        """(first objective, budget cost): compared lexicographically, smaller is better.
 
-        Under `min_cost` the shortfall is 0 for every feasible portfolio.
+        The first objective is the weighted shortfall (plus weighted imports with chains);
+        under `min_cost` every feasible portfolio delivers everything, so it is 0.
         """
-        return (self.figures.weighted_shortfall, self.figures.total_cost)
+        if self.figures.case.settings.objective == Objective.MIN_COST:
+            return (0.0, self.figures.total_cost)  # import weights are unused under min_cost
+        return (self.figures.first_objective, self.figures.total_cost)
 
     def better_than(self, other: Variant) -> bool:
         """Strictly better lexicographically, beyond solver noise (1e-6 relative)."""

@@ -7,7 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from portfolio.inputs.rows import Demand, Offtake, Pool, Project, ScenarioRow, Settings
+from portfolio.inputs.rows import (
+    Demand,
+    ImportRow,
+    InputRow,
+    Offtake,
+    Pool,
+    Project,
+    ScenarioRow,
+    Settings,
+    SupplyRow,
+)
 
 DemandKey = tuple[str, str]
 
@@ -43,6 +53,17 @@ class Case:
     sha256: str = ""
     warnings: tuple[str, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    inputs: tuple[InputRow, ...] = ()
+    supplies: tuple[SupplyRow, ...] = ()
+    imports: tuple[ImportRow, ...] = ()
+
+    @property
+    def chains(self) -> bool:
+        """Whether the workbook uses v2 chains (any Inputs, Supply or Imports row).
+
+        Without them the model is v1's: each project's Offtake counts toward Demand directly.
+        """
+        return bool(self.inputs or self.supplies or self.imports)
 
     @cached_property
     def project_by_id(self) -> dict[str, Project]:
@@ -97,3 +118,61 @@ class Case:
     def supply(self, selected: Iterable[str], demand: Demand) -> float:
         """Tonnes a selection of projects delivers to one Demand row."""
         return sum(self.supply_contribution(self.project_by_id[pid], demand) for pid in selected)
+
+    # --- v2 chains -------------------------------------------------------------------------
+
+    @cached_property
+    def plan_years(self) -> tuple[int, ...]:
+        """plan_start_year to the last Demand year (at least the start year)."""
+        start = self.settings.plan_start_year
+        last = max((d.year for d in self.demands), default=start)
+        return tuple(range(start, max(start, last) + 1))
+
+    @cached_property
+    def consumption(self) -> dict[str, dict[DemandKey, float]]:
+        """Tonnes per year each converter consumes at full output, by commodity."""
+        out: dict[str, dict[DemandKey, float]] = {}
+        for row in self.inputs:
+            per = out.setdefault(row.project_id, {})
+            key = demand_key(row.sector, row.material)
+            per[key] = per.get(key, 0.0) + row.input_tpa
+        return out
+
+    def is_converter(self, project: Project) -> bool:
+        """A project with Inputs rows runs at a utilisation the optimiser chooses."""
+        return project.project_id in self.consumption
+
+    @cached_property
+    def supply_t(self) -> dict[tuple[DemandKey, int], float]:
+        """Allied tonnes outside the pipeline per commodity and year (Supply sheet)."""
+        out: dict[tuple[DemandKey, int], float] = {}
+        for row in self.supplies:
+            key = (demand_key(row.sector, row.material), row.year)
+            out[key] = out.get(key, 0.0) + row.supply_t
+        return out
+
+    @cached_property
+    def import_terms(self) -> dict[tuple[DemandKey, int], tuple[float | None, float]]:
+        """(max_t or None for unlimited, weight) per commodity and plan year that may import."""
+        out: dict[tuple[DemandKey, int], tuple[float | None, float]] = {}
+        for row in self.imports:
+            key = demand_key(row.sector, row.material)
+            years = self.plan_years if row.year is None else (row.year,)
+            for year in years:
+                out[(key, year)] = (row.max_t, row.weight)
+        return out
+
+    @cached_property
+    def commodity_names(self) -> dict[DemandKey, tuple[str, str]]:
+        """The spelling of each commodity as first written (Demand, Offtake, Inputs, ...)."""
+        out: dict[DemandKey, tuple[str, str]] = {}
+        rows: list[Demand | Offtake | InputRow | SupplyRow | ImportRow] = [
+            *self.demands, *self.offtakes, *self.inputs, *self.supplies, *self.imports]
+        for row in rows:
+            out.setdefault(demand_key(row.sector, row.material), (row.sector, row.material))
+        return out
+
+    def commodity_label(self, key: DemandKey) -> str:
+        """`sector/material` as the workbook spells it, for sentences."""
+        sector, material = self.commodity_names.get(key, key)
+        return f"{sector}/{material}"

@@ -354,6 +354,67 @@ class BudgetRow(Row):
     )
 
 
+class InputRow(Row):
+    """Feedstock a converter consumes at full output (`Inputs` sheet, v2 chains)."""
+
+    project_id: Text = Field(description="An existing project_id.", json_schema_extra=fmt("text"))
+    sector: Sector = Field(
+        description="Sector of the commodity consumed (the chain it belongs to), e.g. magnets.",
+        json_schema_extra=fmt("text", PRIORITY_SECTORS),
+    )
+    material: Text = Field(
+        description="Material consumed, e.g. NdPr metal; matched to Offtake, Supply and "
+        "Imports names ignoring case and spacing.",
+        json_schema_extra=fmt("text"),
+    )
+    input_tpa: Positive = Field(
+        description="Tonnes per year consumed at full output; outputs and inputs scale "
+        "together with the plant's utilisation.",
+        json_schema_extra=fmt("tonnes"),
+    )
+
+
+class SupplyRow(Row):
+    """Allied supply from sources already operating (`Supply` sheet, v2 chains)."""
+
+    sector: Sector = Field(description="Sector of the commodity.",
+                           json_schema_extra=fmt("text", PRIORITY_SECTORS))
+    material: Text = Field(description="Material supplied.", json_schema_extra=fmt("text"))
+    year: Year = Field(description="Calendar year (within the plan).",
+                       json_schema_extra=fmt("year"))
+    supply_t: NonNegative = Field(
+        description="Tonnes available that year from allied sources outside the pipeline, "
+        "usable as feedstock or delivered to Demand.",
+        json_schema_extra=fmt("tonnes"),
+    )
+
+
+class ImportRow(Row):
+    """Non-allied feedstock converters may import (`Imports` sheet, v2 chains)."""
+
+    sector: Sector = Field(description="Sector of the commodity.",
+                           json_schema_extra=fmt("text", PRIORITY_SECTORS))
+    material: Text = Field(description="Material imported.", json_schema_extra=fmt("text"))
+    year: Year | None = Field(
+        default=None,
+        description="Calendar year; blank = every plan year (then the only row of its "
+        "commodity).",
+        json_schema_extra=fmt("year"),
+    )
+    max_t: NonNegative | None = Field(
+        default=None,
+        description="Tonnes converters may import that year; blank = unlimited, 0 = none.",
+        json_schema_extra=fmt("tonnes"),
+    )
+    weight: NonNegative = Field(
+        default=1.0,
+        description="Penalty per tonne imported, in the units of Demand weights (the first "
+        "objective adds weighted imports to weighted shortfall). Imports feed converters "
+        "only, never Demand.",
+        json_schema_extra=fmt("number"),
+    )
+
+
 class SettingRow(Row):
     """Column layout of the `Settings` sheet (its content is validated as `Settings`)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Set
+from collections.abc import Callable, Sequence, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +26,8 @@ from portfolio.inputs.rows import (
     TOTAL,
     BudgetRow,
     Demand,
+    ImportRow,
+    InputRow,
     Offtake,
     Pool,
     Project,
@@ -34,6 +36,7 @@ from portfolio.inputs.rows import (
     ScheduleRow,
     SettingRow,
     Settings,
+    SupplyRow,
 )
 from portfolio.inputs.vocabulary import Change
 from portfolio.workbook.cells import cell_ref
@@ -50,6 +53,9 @@ SHEETS: dict[str, tuple[type[Row], bool]] = {
     "CapexSchedule": (ScheduleRow, False),
     "Budget": (BudgetRow, False),
     "Scenarios": (ScenarioRow, False),
+    "Inputs": (InputRow, False),
+    "Supply": (SupplyRow, False),
+    "Imports": (ImportRow, False),
 }
 
 R = TypeVar("R", bound=Row)
@@ -74,6 +80,9 @@ def load(path: Path) -> Case:
     schedule_rows = _rows(tables["CapexSchedule"], ScheduleRow, issues)
     budget_rows = _rows(tables["Budget"], BudgetRow, issues)
     scenario_rows = _rows(tables["Scenarios"], ScenarioRow, issues)
+    input_rows = _rows(tables["Inputs"], InputRow, issues)
+    supply_rows = _rows(tables["Supply"], SupplyRow, issues)
+    import_rows = _rows(tables["Imports"], ImportRow, issues)
 
     plan_start = settings.plan_start_year if settings else None
     _unique(tables["Projects"], ("project_id",), issues)
@@ -82,7 +91,7 @@ def load(path: Path) -> Case:
     _unique(tables["Budget"], ("year",), issues)
     _unique(tables["CapexSchedule"], ("project_id", "year"), issues)
     ids = _raw_ids(tables["Projects"])
-    _known_ids(projects, offtakes, schedule_rows, ids, issues)
+    _known_ids(projects, [*offtakes, *input_rows], schedule_rows, ids, issues)
     if plan_start is not None:
         _not_before(projects, "start_year", plan_start, issues)
         _not_before(demands, "year", plan_start, issues)
@@ -109,6 +118,9 @@ def load(path: Path) -> Case:
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         warnings=tuple(warnings),
         scenarios=scenarios,
+        inputs=tuple(r for _, _, r in input_rows),
+        supplies=tuple(r for _, _, r in supply_rows),
+        imports=tuple(r for _, _, r in import_rows),
     )
 
 
@@ -263,7 +275,7 @@ def _raw_years(table: Table | None) -> set[int]:
 
 def _known_ids(
     projects: list[Located[Project]],
-    offtakes: list[Located[Offtake]],
+    offtakes: Sequence[Located[Offtake] | Located[InputRow]],
     schedule: list[Located[ScheduleRow]],
     ids: set[str],
     issues: list[Issue],

@@ -11,6 +11,7 @@ import pulp
 from portfolio.constants import EPS
 from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
+from portfolio.model import chains
 from portfolio.model import constraints as c
 from portfolio.model.container import Model, Names, pair_upper_bound
 
@@ -42,7 +43,11 @@ def build(case: Case, *, locked_out: frozenset[str] = frozenset(),
     c.locks(model, locked_out)
     c.requirements(model)
     c.exclusive_groups(model)
-    if full_coverage:
+    if case.chains:
+        chains.utilisation_cap(model)
+        chains.commodity_balance(model)
+        chains.allied_delivery(model)
+    elif full_coverage:
         c.full_coverage(model)
     else:
         c.shortfall_definition(model)
@@ -50,7 +55,7 @@ def build(case: Case, *, locked_out: frozenset[str] = frozenset(),
 
 
 def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None:
-    """Create y, x, z and s, skipping pairs that can never carry money."""
+    """Create y, x, z and s (and u, m for chains), skipping pairs that never carry money."""
     case, names = model.case, model.names
     for project in case.projects:
         pid = project.project_id
@@ -69,6 +74,9 @@ def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None
     model.budget_cost = pulp.lpSum(
         case.pool_by_id[iid].budget_cost_rate * var for (_, iid), var in model.x.items()
     )
+    if case.chains:
+        chains.chain_variables(model, full_coverage)
+        return
     if full_coverage:
         return
     for row, demand in enumerate(case.demands):

@@ -4,6 +4,10 @@ Notation: project p, pool i, Demand row d. `y_p` in {0,1} selects p, `x_pi` >= 0
 value pool i commits to p (only for eligible pairs: an ineligible pair has no variable, i.e.
 x_pi = 0), `z_pi` in {0,1} marks a pool that backs p where the pool has a minimum ticket, and
 `s_d` in [0, demand_d] is the shortfall of Demand row d.
+
+v2 chains (`portfolio.model.chains`): `u_pY` in [0, y_p] is converter p's utilisation in plan
+year Y, `m_cY` in [0, max_t] the tonnes of commodity c imported in Y, and the first objective
+adds the weighted imports to the weighted shortfall.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import pulp
 
-from portfolio.inputs.case import Case
+from portfolio.inputs.case import Case, DemandKey
 from portfolio.inputs.rows import Pool, Project
 
 
@@ -38,6 +43,9 @@ class Family(StrEnum):
     EXCLUSIVE = "exclusive"
     SHORTFALL = "shortfall"
     COVER = "cover"
+    UTILISATION = "utilisation"
+    BALANCE = "balance"
+    ALLIED = "allied"
     HOLD = "lexicographic"
 
 
@@ -57,9 +65,12 @@ _PARTS: dict[Family, tuple[str, ...]] = {
     Family.BUDGET: ("plain",), Family.SCHEDULE: ("project",), Family.LOCK_OUT: ("project",),
     Family.LOCK_IN: ("project",), Family.REQUIRES: ("project", "project"),
     Family.EXCLUSIVE: ("group",), Family.SHORTFALL: ("row",), Family.COVER: ("row",),
-    Family.HOLD: ("plain",),
+    Family.HOLD: ("plain",), Family.UTILISATION: ("project", "plain"),
+    Family.BALANCE: ("commodity", "plain"), Family.ALLIED: ("row",),
 }
-RowKey = tuple[str | int, ...]
+RowKey = tuple[Any, ...]
+#: A (commodity, plan year) pair: the index of imports and chain balances.
+Flow = tuple[DemandKey, int]
 
 
 class Names:
@@ -82,7 +93,7 @@ class Names:
         self._token[raw] = token
         return token
 
-    def part(self, kind: str, raw: str | int) -> str:
+    def part(self, kind: str, raw: Any) -> str:
         """The name part of one key part (see `_PARTS`)."""
         if kind == "project":
             return self.token(str(raw))
@@ -90,6 +101,8 @@ class Names:
             return self.token(f"{kind}:{raw}")
         if kind == "row":
             return str(int(raw) + 1)
+        if kind == "commodity":
+            return self.token("c:" + "/".join(raw))
         return str(raw)
 
 
@@ -105,11 +118,14 @@ class Model:
     z: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
     shortfall: dict[int, pulp.LpVariable] = field(default_factory=dict)
     weighted_shortfall: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
+    u: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    imports: dict[Flow, pulp.LpVariable] = field(default_factory=dict)
+    weighted_imports: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
     budget_cost: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
     rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     keys: dict[tuple[Family, RowKey], str] = field(default_factory=dict)
 
-    def add(self, constraint: pulp.LpConstraint, family: Family, *key: str | int) -> None:
+    def add(self, constraint: pulp.LpConstraint, family: Family, *key: Any) -> None:
         """Add a row of `family` keyed by input ids, e.g. (GAP, 'P07') -> gap-P07.
 
         The name is made from the family and the ids made safe (`Names`); PuLP writes it
@@ -124,7 +140,7 @@ class Model:
         self.rows[name] = constraint
         self.keys[(family, key)] = name
 
-    def row(self, family: Family, *key: str | int) -> pulp.LpConstraint | None:
+    def row(self, family: Family, *key: Any) -> pulp.LpConstraint | None:
         """The row of `family` with these input ids (None where the family skipped it)."""
         name = self.keys.get((family, key))
         return None if name is None else self.rows[name]
@@ -134,8 +150,10 @@ class Model:
         return {key: self.rows[name] for (fam, key), name in self.keys.items() if fam is family}
 
     def goal(self, goal: Goal) -> pulp.LpAffineExpression:
-        """The expression a lexicographic goal minimises."""
-        return self.weighted_shortfall if goal is Goal.SHORTFALL else self.budget_cost
+        """The expression a lexicographic goal minimises (stage 1: shortfall and imports)."""
+        if goal is Goal.SHORTFALL:
+            return self.weighted_shortfall + self.weighted_imports
+        return self.budget_cost
 
     def hold(self, goal: Goal, limit: float) -> None:
         """Keep a goal at most `limit` (row `lexicographic-shortfall` or `-cost`)."""

@@ -23,6 +23,7 @@ from portfolio.inputs.vocabulary import Objective
 from portfolio.model import solver
 from portfolio.model.build import build
 from portfolio.model.container import Goal, Model
+from portfolio.model.flows import flows
 from portfolio.model.outcomes import Solution, SolverOptions, SolveStats, Status
 
 V = TypeVar("V")
@@ -158,7 +159,13 @@ def extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
 
 
 def exact_weighted_shortfall(case: Case, selected: frozenset[str]) -> float:
-    """sum_d weight_d * max(0, demand_d - supply_d) for a selection, without the solver."""
+    """The first objective of a selection: sum_d weight_d * max(0, demand_d - supply_d).
+
+    With chains it is the flow LP's optimum (weighted shortfall + weighted imports, see
+    `portfolio.model.flows`); without them the closed form, without the solver.
+    """
+    if case.chains:
+        return flows(case, selected).first_objective
     return sum(d.weight * max(0.0, d.demand_t - case.supply(selected, d))
                for d in case.demands)
 
@@ -232,6 +239,15 @@ def start_values(model: Model, selected: frozenset[str],
         values[x.name] = face.get(key, 0.0) if key[0] in selected else 0.0
     for key, z in model.z.items():
         values[z.name] = 1.0 if values[model.x[key].name] > VALUE_TOLERANCE else 0.0
+    if case.chains:
+        found = flows(case, selected)
+        for level, u in model.u.items():
+            values[u.name] = found.utilisation.get(level, 0.0)
+        for flow, m in model.imports.items():
+            values[m.name] = found.imports.get(flow, 0.0)
+        for row, var in model.shortfall.items():
+            values[var.name] = case.demands[row].demand_t - found.delivered.get(row, 0.0)
+        return values
     for row, var in model.shortfall.items():
         demand = case.demands[row]
         values[var.name] = max(0.0, demand.demand_t - case.supply(selected, demand))

@@ -72,7 +72,7 @@ class LockOut:
         self.case, self.options = case, options
         self.model: Model = build(case)
         self.min_cost = case.settings.objective == Objective.MIN_COST
-        self.model.prob.setObjective(self.model.weighted_shortfall + self.model.budget_cost)
+        self.model.prob.setObjective(self.model.goal(Goal.SHORTFALL) + self.model.budget_cost)
         self.columns = self.model.prob.variables()
         self.index = {v.name: j for j, v in enumerate(self.columns)}
         self.highs = to_highs(self.model.prob, options)
@@ -83,7 +83,7 @@ class LockOut:
         self.upper = np.array([v.upBound for v in self.columns], dtype=float)[self.integer]
         self.locked, self.pid = -1, ""
         self.held: float | None = None
-        self.shortfall_cost = self._vector(self.model.weighted_shortfall)
+        self.shortfall_cost = self._vector(self.model.goal(Goal.SHORTFALL))
         self.budget_cost = self._vector(self.model.budget_cost)
         self.base = base if base is not None and base.status.has_solution else None
         self.base_bound = base_bound
