@@ -21,6 +21,7 @@ from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Lock, Objective, Target
 from portfolio.model.build import build
 from portfolio.model.container import Family
+from portfolio.model.flows import NO_USE, flows
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions, Status
 from portfolio.model.solver import run
@@ -232,10 +233,24 @@ def _uncoverable(case: Case, options: SolverOptions, row: int, members: set[Forc
         demands=tuple(demand if i == row else d.model_copy(update={"demand_t": 0.0})
                       for i, d in enumerate(others.demands)),
     )
+    if case.chains:  # the most that can be delivered, whatever the imports would weigh
+        relaxed = dataclasses.replace(relaxed, imports=tuple(
+            r.model_copy(update={"weight": 0.0}) for r in relaxed.imports))
     best = optimise(relaxed, options, tie_break=False)
     label = f"{demand.sector}/{demand.material} in {demand.year}"
     if not best.status.has_solution:
         return f"min_cost cannot cover {label} ({tonnes(demand.demand_t)} demanded)."
-    delivered = sum(case.supply_contribution(case.project_by_id[p], demand) for p in best.selected)
-    return (f"min_cost cannot cover {label}: the most any feasible portfolio delivers is "
-            f"{tonnes(delivered)} of {tonnes(demand.demand_t)}.")
+    if not case.chains:
+        delivered = sum(case.supply_contribution(case.project_by_id[p], demand)
+                        for p in best.selected)
+        return (f"min_cost cannot cover {label}: the most any feasible portfolio delivers is "
+                f"{tonnes(delivered)} of {tonnes(demand.demand_t)}.")
+    found = flows(relaxed, best.selected)
+    held = sorted({f"{pid} runs at {100 * found.utilisation[(pid, year)]:.0f}% for want of "
+                   f"{why}" for (pid, year), why in found.limited_by.items()
+                   if year == demand.year and why != NO_USE})
+    feed = f" ({'; '.join(held)})" if held else " (feed for its chain is missing)"
+    most = found.delivered.get(row, 0.0)
+    return (f"min_cost cannot deliver {label}: the most any feasible portfolio delivers from "
+            f"allied chains is {tonnes(most)} of {tonnes(demand.demand_t)}"
+            f"{feed if most < demand.demand_t else ''}.")

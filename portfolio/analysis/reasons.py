@@ -7,6 +7,7 @@ the rest compare the project with the portfolio that was chosen.
 
 from __future__ import annotations
 
+from portfolio.analysis.feed import chain_reason
 from portfolio.analysis.figures import CoverageRow, Figures
 from portfolio.constants import EPS, FULL, NOISE
 from portfolio.inputs.case import Case
@@ -131,6 +132,10 @@ def _comparative(figures: Figures, project: Project, chosen: set[str],
         return (f"Requires {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
                 "not in the portfolio; taking both would cover less weighted demand per "
                 "budget dollar.")
+    if case.chains:
+        limits = _binding_limits(figures, project)
+        return chain_reason(figures, project, musd(cheapest_financing(case, project) or 0.0),
+                            f" Binding limits: {'; '.join(limits)}." if limits else "")
     served = [row for row in coverage if case.supply_contribution(project, row.demand) > 0]
     if not served:
         online = case.online_year(project)
