@@ -167,9 +167,11 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
         _fail(ExitCode.NO_SOLUTION, "time limit reached before any feasible portfolio was found:",
               report.diagnosis, report.target, report.json)
     figures = report.figures
+    imports = (f", weighted imports {figures.weighted_imports:,.1f}"
+               if report.case.chains else "")
     click.echo(f"{status.value}: {len(figures.selected)} of {len(report.case.projects)} "
-               f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}, "
-               f"budget cost {figures.total_cost:,.1f} USD m")
+               f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}"
+               f"{imports}, budget cost {figures.total_cost:,.1f} USD m")
     _wrote(report.target, report.json)
 
 

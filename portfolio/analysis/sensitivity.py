@@ -230,7 +230,9 @@ class Marginal:
         change = "".join([f"; in: {', '.join(added)}" if added else "",
                           f"; out: {', '.join(dropped)}" if dropped else ""])
         if self.reselected and objective != Objective.MIN_COST and ds < 0:
-            return (f"{raised} lowers the weighted shortfall by {-ds:,.1f} ({-ds / step:,.1f} "
+            goal = ("the weighted shortfall and imports" if self.base.case.chains
+                    else "the weighted shortfall")
+            return (f"{raised} lowers {goal} by {-ds:,.1f} ({-ds / step:,.1f} "
                     f"per USD m) by choosing other projects{change}; "
                     f"{f'budget cost {dc:+,.4g} USD m' if dc else 'budget cost unchanged'}.")
         if self.reselected:
