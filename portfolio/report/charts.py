@@ -122,3 +122,23 @@ def scenarios(ws: Worksheet, rows: int, y_cols: Sequence[tuple[int, str]],
     chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
     chart.y_axis.number_format = "0"
     ws.add_chart(chart, anchor)
+
+
+def chain_flows(ws: Worksheet, blocks: Sequence[tuple[str, int, int]], anchor_col: str) -> None:
+    """One line chart per chain (sector): allied tonnes against their uses and imports by year.
+
+    `blocks` are (sector, first row, last row) of the Chains sheet, whose columns are sector,
+    year, allied_t, imports_t, consumed_t, delivered_t, demand_t.
+    """
+    for n, (sector, first, last) in enumerate(blocks):
+        chart = LineChart()
+        chart.title = f"{sector}: allied tonnes against consumption, deliveries and imports"
+        for col, title in ((3, "allied production + supply (t)"), (5, "consumed (t)"),
+                           (6, "delivered (t)"), (4, "imported (t)")):
+            series = Series(Reference(ws, min_col=col, min_row=first, max_row=last),
+                            title=title)
+            series.smooth = False
+            chart.series.append(series)
+        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        _shown_axes(chart, "year", "tonnes (all materials of the chain)")
+        ws.add_chart(chart, f"{anchor_col}{1 + n * ROWS_PER_CHART}")

@@ -1,9 +1,9 @@
 """Visual cues: conditional formats, frozen id columns and the Summary's links to each sheet.
 
 Conditional formats (not fixed fills) so that the cues follow the cells if a reviewer edits
-them, and so Excel and LibreOffice both draw them: data bars on coverage and pool use, a
-red-amber-green scale on coverage by sector and year, binding limits and `critical`
-regrets highlighted. Every rule is found by column header, never by a fixed letter.
+them, and so Excel and LibreOffice both draw them: data bars on coverage, pool use and
+converter utilisation, a red-amber-green scale on coverage by sector and year, binding limits
+and `critical` regrets highlighted. Every rule is found by column header, never by a fixed letter.
 """
 
 from __future__ import annotations
@@ -32,7 +32,12 @@ HEADING_FONT = Font(name=FONT, bold=True, size=12, color="1F4E78")
 #: Sheets whose first columns identify the row: frozen there as well as the header.
 FROZEN = {"Selection": "C2", "Financing": "C2", "Coverage": "D2", "Rejected": "B2",
           "Frontier": "B2", "Scenarios": "B2", "Sensitivity": "B2", "Mix": "B2",
-          "Changes": "C2", "Sectors": "C2"}
+          "Changes": "C2", "Sectors": "C2", "Flows": "D2", "Utilisation": "C2",
+          "Chains": "C2"}
+
+#: Percentage columns drawn as data bars, by table.
+BARS = {"Coverage": ("coverage_pct",), "Pools": ("used_pct",),
+        "Utilisation": ("utilisation_pct",)}
 
 #: What each sheet holds, for the Summary's links.
 SHEETS = {
@@ -42,6 +47,9 @@ SHEETS = {
     "Selection": "the projects backed, in rank order, and their financing",
     "Financing": "every commitment: project, pool, face value, budget cost",
     "Coverage": "each Demand row: supply, shortfall, coverage",
+    "Flows": "tonnes made, supplied, imported, consumed and delivered per commodity",
+    "Utilisation": "how hard each selected converter runs, and what holds it back",
+    "Chains": "each chain's (sector's) tonnes by year, with charts",
     "Budget": "budget cost by year against the limits",
     "Pools": "each funding pool's use",
     "Rejected": "every project left out, with the reason",
@@ -67,8 +75,7 @@ def apply(book: Workbook, found: Sequence[Table]) -> None:
         first = 1 if table.table is None else _first_column(ws, table)
         cols = {c.name: get_column_letter(n) for n, c in enumerate(table.columns, start=first)}
         last = len(table.rows) + 1
-        _bars(ws, cols, last, ("coverage_pct", "used_pct") if table.name in
-              ("Coverage", "Pools") else ())
+        _bars(ws, cols, last, BARS.get(table.name, ()))
         _scales(ws, cols, last, table.name)
         _binding(ws, cols, last, table.name, first, len(table.columns))
         _critical(ws, cols, last)

@@ -20,6 +20,7 @@ from portfolio import __version__
 from portfolio.report import guide
 from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.contents import CRITICAL, Report
+from portfolio.report.flowtables import CHAINS, FLOWS, UTILISATION
 from portfolio.report.tables import (
     BUDGET,
     COVERAGE,
@@ -109,7 +110,7 @@ def _records_schema(name: str, columns: Sequence[Column],
                     patterns: dict[str, Column] | None = None) -> dict[str, Any]:
     props = {}
     for column in columns:
-        entry = guide.explain(name, column.name)
+        entry = guide.both(name, column.name)
         props[column.name] = {**_value_schema(column),
                               "description": entry.meaning if entry else ""}
     item: dict[str, Any] = {"type": "object", "properties": props,
@@ -141,6 +142,9 @@ def schema() -> dict[str, Any]:
         "Sensitivity": _records_schema("Sensitivity", SENSITIVITY),
         "Sectors": _records_schema("Sectors", SECTORS),
         "Mix": _records_schema("Mix", mix_columns([]), country),
+        "Flows": _records_schema("Flows", FLOWS),
+        "Utilisation": _records_schema("Utilisation", UTILISATION),
+        "Chains": _records_schema("Chains", CHAINS),
         "Changes": _records_schema("Changes", CHANGES),
         "Guide": _records_schema("Guide", guide.COLUMNS),
     }

@@ -212,6 +212,40 @@ _TABLES: dict[str, dict[str, Entry]] = {
         "cost_<country>_musd": Entry(USD, "Budget cost of {country}'s commitments."),
         "cost_total_musd": Entry(USD, "Budget cost of all commitments."),
     },
+    "Flows": {
+        "sector": Entry(TEXT, "Sector of the commodity, as first written in the input."),
+        "material": Entry(TEXT, "Material of the commodity, as first written in the input."),
+        "year": Entry(YEAR, "Plan year of the tonnes."),
+        "production_t": Entry(T, "Tonnes the selected projects make (Offtake volumes; a "
+                                 "converter's at its utilisation)."),
+        "supply_t": Entry(T, "Allied tonnes from outside the pipeline, as on the Supply sheet."),
+        "released_t": Entry(T, "Tonnes released from stockpiles (0: this run has none)."),
+        "imports_t": Entry(T, "Tonnes imported from outside the allied chains to feed "
+                              "converters (within the Imports sheet's max_t)."),
+        "consumed_t": Entry(T, "Tonnes the selected converters take as feedstock."),
+        "delivered_t": Entry(T, "Tonnes delivered to the Demand rows of this commodity, all "
+                                "from allied tonnes."),
+        "demand_t": Entry(T, "Tonnes demanded, as on the Demand sheet."),
+        "surplus_t": Entry(T, "Tonnes left over: production + supply + released + imports - "
+                              "consumed - delivered."),
+    },
+    "Utilisation": {
+        "year": Entry(YEAR, "Plan year, from the converter's online year."),
+        "utilisation_pct": Entry(PCT, "Share of full output the converter runs at: its Offtake "
+                                      "and Inputs tonnes scale with it."),
+        "limited_by": Entry(TEXT, "Below 100%: the input commodity with nothing to spare (no "
+                                  "surplus and no import headroom), or 'its output is not "
+                                  "needed'; blank at 100%."),
+    },
+    "Chains": {
+        "sector": Entry(TEXT, "The chain: a sector, over all its materials (Flows rows summed)."),
+        "year": Entry(YEAR, "Plan year of the tonnes."),
+        "allied_t": Entry(T, "Allied tonnes available: production + supply + released."),
+        "imports_t": Entry(T, "Tonnes imported to feed the sector's converters."),
+        "consumed_t": Entry(T, "Tonnes the sector's converters take as feedstock."),
+        "delivered_t": Entry(T, "Tonnes delivered to the sector's Demand rows."),
+        "demand_t": Entry(T, "Tonnes the sector demands."),
+    },
     "Changes": {
         "section": Entry(TEXT, "projects: backed or not; financing: face value moved; summary: "
                                "headline figures."),
@@ -229,6 +263,15 @@ _TABLES: dict[str, dict[str, Entry]] = {
     },
 }
 
+#: Columns whose meaning differs in a workbook with chains (Inputs, Supply or Imports rows).
+_CHAINS = {
+    ("Coverage", "supply_t"): Entry(T, "Tonnes delivered to it in that year from allied "
+                                       "chains (the selection's flows: production and Supply "
+                                       "tonnes not consumed by converters)."),
+    ("Sectors", "supply_t"): Entry(T, "Tonnes delivered to it from allied chains (at most its "
+                                      "demand)."),
+}
+
 _PATTERNS = (
     (re.compile(r"coverage_pct_(?P<sector>.+)"), "coverage_pct_<sector>"),
     (re.compile(r"face_(?P<country>.+)_musd"), "face_<country>_musd"),
@@ -236,8 +279,13 @@ _PATTERNS = (
 )
 
 
-def explain(table: str, column: str) -> Entry | None:
-    """The entry for a column of a table (None where the Guide has none)."""
+def explain(table: str, column: str, chains: bool = False) -> Entry | None:
+    """The entry for a column of a table (None where the Guide has none).
+
+    `chains`: the workbook has supply chains (a Flows table), where a few columns mean more.
+    """
+    if chains and (table, column) in _CHAINS:
+        return _CHAINS[(table, column)]
     own = _TABLES.get(table, {})
     if column in own or column in _SHARED:
         return own.get(column) or _SHARED[column]
@@ -247,6 +295,19 @@ def explain(table: str, column: str) -> Entry | None:
         if match and entry is not None:
             return Entry(entry.unit, entry.meaning.format(**match.groupdict()))
     return None
+
+
+def chained(found: Sequence[Table]) -> bool:
+    """Whether the tables are a workbook with chains (they hold the Flows table)."""
+    return any(t.name == "Flows" for t in found)
+
+
+def both(table: str, column: str) -> Entry | None:
+    """The entry with its chain variant appended where it has one (for the JSON Schema)."""
+    plain, chain = explain(table, column), _CHAINS.get((table, column))
+    if plain is None or chain is None:
+        return plain
+    return Entry(plain.unit, f"{plain.meaning} With chains: {chain.meaning}")
 
 
 COLUMNS = tuple(Column(name, "text") for name in ("sheet", "column", "unit", "meaning"))
@@ -267,9 +328,10 @@ def missing(found: Sequence[Table]) -> list[str]:
 def rows(found: Sequence[Table]) -> list[list[str]]:
     """The Guide sheet's records: one per column of every table, Guide's own last."""
     out = []
+    chains = chained(found)
     for table in found:
         for column in table.columns:
-            entry = explain(table.name, column.name)
+            entry = explain(table.name, column.name, chains)
             sheet = table.sheet if table.table is None else \
                 f"{table.sheet} ({table.table}, right-hand table)"
             out.append([sheet, column.name, entry.unit if entry else "",

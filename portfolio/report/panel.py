@@ -11,9 +11,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from portfolio.report.contents import Report
+from portfolio.report.flowtables import sector_share
 from portfolio.workbook.styles import FONT, HEADER_FILL, HEADER_FONT, put
 
 COLUMN = 5
+MAGNETS = "magnets"  # the chain the framework aims at: mine to magnet outside China
 TOP = 5
 TITLE_FONT = Font(name=FONT, bold=True, size=14, color="1F4E78")
 LINE_FONT = Font(name=FONT, size=11)
@@ -34,8 +36,30 @@ def headlines(report: Report) -> list[str]:
         "By sector: " + ", ".join(f"{s} {pct:.0f}%" for s, pct in
                                   fig.sector_coverage_pct().items()) + " covered.",
     ]
-    lines += _frontier_line(report) + _sensitivity_line(report) + _scenario_lines(report)
+    lines += _chain_line(report) + _frontier_line(report) + _sensitivity_line(report)
+    lines += _scenario_lines(report)
     return lines
+
+
+def _chain_line(report: Report) -> list[str]:
+    """How much magnet demand the allied chains deliver, and how far converters lean on imports.
+
+    Deliveries are always allied tonnes (imports feed converters only), so what leans on
+    imports is the converters' feedstock: the imported share of their input tonnes.
+    """
+    if not report.case.chains:
+        return []
+    name = next((s for s in report.figures.sectors if s.casefold() == MAGNETS), MAGNETS)
+    share = sector_share(report, name)
+    if share is None:
+        return []
+    delivered, imported, weighted, used = share
+    line = (f"{name[:1].upper()}{name[1:]}: {delivered:.0f}% of demand is delivered from "
+            "allied chains")
+    if used <= 0:
+        return [f"{line}; no converter in the chain takes feedstock."]
+    return [f"{line}; converters imported {imported:,.0f} t of their {used:,.0f} t of "
+            f"feedstock ({100 * imported / used:.0f}%, weighted {weighted:,.0f})."]
 
 
 def _frontier_line(report: Report) -> list[str]:

@@ -19,6 +19,7 @@ from portfolio import __version__
 from portfolio.inputs.rows import INSTRUMENTS
 from portfolio.report import charts, cues, guide, panel
 from portfolio.report.contents import Report
+from portfolio.report.flowtables import CHAINS, chain_blocks
 from portfolio.report.tables import (
     BUDGET,
     SECTORS,
@@ -73,7 +74,7 @@ def _book(found: Sequence[Table], report: Report) -> Workbook:
         else:
             ws, first = book.create_sheet(table.sheet), 1
         write_table(ws, table.columns, table.rows, table_name=table.name, first_col=first)
-        _header_comments(ws, table, first)
+        _header_comments(ws, table, first, guide.chained(written))
     cues.apply(book, written)
     book.properties.creator = book.properties.lastModifiedBy = f"portfolio {__version__}"
     book.properties.subject = report.input_path.name
@@ -81,10 +82,10 @@ def _book(found: Sequence[Table], report: Report) -> Workbook:
     return book
 
 
-def _header_comments(ws: Worksheet, table: Table, first: int) -> None:
+def _header_comments(ws: Worksheet, table: Table, first: int, chains: bool) -> None:
     """The Guide's unit and meaning of each column, as a comment on its header cell."""
     for col, column in enumerate(table.columns, start=first):
-        entry = guide.explain(table.name, column.name)
+        entry = guide.explain(table.name, column.name, chains)
         if entry is not None:
             comment = Comment(f"{column.name} ({entry.unit}): {entry.meaning}", "portfolio")
             comment.width, comment.height = 320, 110
@@ -99,6 +100,8 @@ def _charts(book: Workbook, report: Report) -> None:
         blocks.append((sector, row, row + len(by_year) - 1))
         row += len(by_year)
     charts.sector_supply(sectors, blocks, _after(SECTORS))
+    if "Chains" in book.sheetnames:
+        charts.chain_flows(book["Chains"], chain_blocks(report), _after(CHAINS))
     charts.financing_mix(book["Mix"], len(INSTRUMENTS), countries(report),
                          _after(mix_columns(countries(report))))
     years = sum(1 for r in budget_rows(report) if r[0] != "total")
@@ -145,7 +148,8 @@ def _after(columns: Sequence[Column]) -> str:
 
 
 SUMMARY_FORMATS = {
-    "weighted_shortfall": "usd", "total_budget_cost_musd": "usd", "total_budget_musd": "usd",
+    "weighted_shortfall": "usd", "weighted_imports": "usd", "total_budget_cost_musd": "usd",
+    "total_budget_musd": "usd",
     "public_finance_musd": "usd", "projects_selected": "int", "budget_used_pct": "pct",
     "demand_covered_pct": "pct", "mip_gap": "number", "solve_seconds": "seconds",
     "rank_seconds": "seconds", "time_limit_s": "number", "analysis_seconds": "seconds",

@@ -15,6 +15,7 @@ from typing import Any
 from portfolio import __version__
 from portfolio.analysis.rank import Regret
 from portfolio.analysis.variants import Variant
+from portfolio.inputs.case import Case
 from portfolio.inputs.rows import INSTRUMENTS
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model.container import Goal
@@ -24,6 +25,7 @@ from portfolio.model.solver import highs_options, solver_version
 from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.changes import Previous, changes
 from portfolio.report.contents import CRITICAL, InEffect, Report
+from portfolio.report.flowtables import chain_tables
 from portfolio.workbook.styles import Column
 
 
@@ -53,6 +55,7 @@ def tables(report: Report) -> list[Table]:
         Table("Selection", SELECTION, _selection(report)),
         Table("Financing", FINANCING, _financing(report)),
         Table("Coverage", COVERAGE, _coverage(report)),
+        *(Table(sheet, columns, rows) for sheet, columns, rows in chain_tables(report)),
         Table("Budget", BUDGET, budget_rows(report)),
         Table("Pools", POOLS, _pools(report)),
         Table("Rejected", REJECTED, _rejected(report)),
@@ -103,9 +106,11 @@ def _summary(report: Report) -> list[list[Any]]:
     rows: list[list[Any]] = [
         ["status", sol.status.value, _status_note(sol.status)],
         ["objective", case.settings.objective,
-         f"{_objective_note(case.settings.objective)}; {settings['objective'].origin}"],
+         f"{_objective_note(case)}; {settings['objective'].origin}"],
         ["weighted_shortfall", fig.weighted_shortfall if solved else None,
          "sum of weight x uncovered tonnes over all Demand rows"],
+        *([["weighted_imports", fig.weighted_imports if solved else None, "sum of weight x "
+            "tonnes imported over all Imports rows"]] if case.chains else []),
         ["total_budget_cost_musd", fig.total_cost if solved else None,
          "budget cost scored for all financing, USD m"],
         ["projects_selected", len(fig.selected) if solved else 0,
@@ -192,11 +197,12 @@ def _bound_rows(report: Report) -> list[list[Any]]:
     sol, opts = report.solution, report.options
     goals = stage_goals(report.case.settings.objective)
     stages = dict(zip(goals, sol.stages, strict=False))
-    held = " (weighted shortfall held at stage 1's)" if Goal.SHORTFALL in goals else ""
+    held = f" (weighted shortfall{FIRST[report.case.chains]} held at stage 1's)" \
+        if Goal.SHORTFALL in goals else ""
     rows: list[list[Any]] = []
     for goal, metric, proven in (
             (Goal.SHORTFALL, "best_bound_weighted_shortfall",
-             "lower bound on weighted_shortfall proven by stage 1"),
+             f"lower bound on weighted_shortfall{FIRST[report.case.chains]} proven by stage 1"),
             (Goal.COST, "best_bound_budget_cost_musd",
              f"lower bound on total_budget_cost_musd proven by the cost stage{held}")):
         stats = stages.get(goal)
@@ -250,10 +256,14 @@ def _status_note(status: Status) -> str:
     }[status]
 
 
-def _objective_note(objective: str) -> str:
-    if objective == Objective.MIN_COST:
+def _objective_note(case: Case) -> str:
+    if case.settings.objective == Objective.MIN_COST:
         return "cover all demand at the least budget cost"
-    return "least weighted shortfall first, then least budget cost"
+    return f"least weighted shortfall{FIRST[case.chains]} first, then least budget cost"
+
+
+#: What stage 1 adds to the weighted shortfall, by `Case.chains`.
+FIRST = {False: "", True: " + weighted imports"}
 
 
 SELECTION = (
