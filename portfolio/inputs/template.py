@@ -32,6 +32,13 @@ SHEET_PURPOSE = {
     "Budget": "Optional: a cap on the budget cost disbursed in each year.",
     "Scenarios": "Optional: named what-if cases compared with the base case, one change per "
                  "row; rows with the same scenario name make up one scenario (at most 50).",
+    "Inputs": "Optional (chains): feedstock each converter consumes at full output; a project "
+              "with Inputs rows runs at the utilisation its feed allows, and its Offtake rows "
+              "are its outputs.",
+    "Supply": "Optional (chains): allied tonnes per year from sources already operating, "
+              "usable as feedstock or delivered to Demand.",
+    "Imports": "Optional (chains): non-allied feedstock converters may import, capped per "
+               "year and weighted like shortfall; never delivered to Demand.",
 }
 
 

@@ -97,7 +97,8 @@ def load(path: Path) -> Case:
         _not_before(demands, "year", plan_start, issues)
         _not_before(budget_rows, "year", plan_start, issues)
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
-    warnings = _demand_matching(offtakes, demands)
+    warnings = _demand_matching(offtakes, demands, input_rows,
+                                [*supply_rows, *import_rows])
     scenarios = _scenarios(scenario_rows, tables, ids, issues)
 
     if issues or settings is None:
@@ -338,24 +339,36 @@ def _schedule(
 
 
 def _demand_matching(offtakes: list[Located[Offtake]],
-                     demands: list[Located[Demand]]) -> list[str]:
-    """Warn about offtake nobody demands and demand nobody supplies (likely typos)."""
+                     demands: list[Located[Demand]],
+                     inputs: list[Located[InputRow]],
+                     outside: Sequence[Located[SupplyRow] | Located[ImportRow]]) -> list[str]:
+    """Warn about likely typos and dead ends: offtake nobody demands or consumes.
+
+    Also demand nothing supplies, and a converter whose feed nothing provides (it can never
+    run).
+    """
     demanded = {demand_key(d.sector, d.material): d for _, _, d in demands}
+    consumed = {demand_key(r.sector, r.material) for _, _, r in inputs}
     supplied = {demand_key(o.sector, o.material) for _, _, o in offtakes}
+    provided = supplied | {demand_key(r.sector, r.material) for _, _, r in outside}
     names = [f"{d.sector}/{d.material}" for d in demanded.values()]
     warnings: list[str] = []
     for table, row, offtake in offtakes:
         key = demand_key(offtake.sector, offtake.material)
-        if key not in demanded:
+        if key not in demanded and key not in consumed:
             label = f"{offtake.sector}/{offtake.material}"
             warnings.append(
                 f"{cell_ref(table.sheet, row, table.columns.get('material', 0))}: no Demand row "
                 f"for {label}; this offtake covers nothing{suggest(label, names)}"
             )
     for key, demand in demanded.items():
-        if key not in supplied:
+        if key not in provided:
             warnings.append(f"Demand: no project delivers {demand.sector}/{demand.material}; "
                             "that demand stays uncovered")
+    for _, _, feed in inputs:
+        if demand_key(feed.sector, feed.material) not in provided:
+            warnings.append(f"{feed.project_id} consumes {feed.sector}/{feed.material}, which "
+                            "nothing provides: it can never run")
     return warnings
 
 

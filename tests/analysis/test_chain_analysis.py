@@ -108,3 +108,15 @@ def test_min_cost_names_the_missing_feed(tmp_path: Path) -> None:
     text = " ".join(diagnose(case, OPTIONS))
     assert ("min_cost cannot deliver magnets/NdPr oxide in 2027: the most any feasible "
             "portfolio delivers from allied chains is 0 t of 100 t") in text
+
+
+def test_validation_warns_of_a_converter_that_can_never_run(tmp_path: Path) -> None:
+    # X consumes NdPr metal, which no project, Supply or Imports row provides; M's
+    # concentrate is consumed by S, so it draws no "covers nothing" warning.
+    case = load(write_book(tmp_path / "in.xlsx", chain()))
+    assert ("X consumes magnets/NdPr metal, which nothing provides: it can never run"
+            in case.warnings)
+    assert not any("mixed REO concentrate" in w for w in case.warnings)
+    supplied = load(write_book(tmp_path / "s.xlsx",
+                               chain(Supply=[{**METAL, "year": 2028, "supply_t": 300}])))
+    assert not any("can never run" in w for w in supplied.warnings)

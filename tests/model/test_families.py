@@ -44,6 +44,10 @@ def rows(model: Model, family: Family) -> list[Row]:
     return out
 
 
+CONC = {"sector": "magnets", "material": "conc"}
+CHAIN: dict[str, Any] = {"Inputs": [{"project_id": "A", **CONC, "input_tpa": 50}],
+                         "Supply": [{**CONC, "year": 2027, "supply_t": 30}]}
+
 # The tiny instance: A capex 60, B 50, C 30 (lead 24 months); grant pool G of 1,000 at rate 1;
 # 150 t of magnets/NdPr oxide demanded in 2027 and 2028; A makes 100 t, B 80 t, C 60 t.
 CASES: dict[Family, tuple[dict[str, Any], list[Row]]] = {
@@ -89,6 +93,18 @@ CASES: dict[Family, tuple[dict[str, Any], list[Row]]] = {
     Family.COVER: ({"Settings": settings(objective="min_cost")}, [
         ("cover-1", GE, {"y_A": 100, "y_B": 80}, 150),
         ("cover-2", GE, {"y_A": 100, "y_B": 80, "y_C": 60}, 150)]),
+    # Chains: A becomes a converter consuming 50 t/y of magnets/conc, of which the Supply
+    # sheet has 30 t in 2027 and none in 2028. A is online from 2027 (u_A_2027, u_A_2028).
+    Family.UTILISATION: (CHAIN, [
+        ("utilisation-A-2027", LE, {"u_A_2027": 1, "y_A": -1}, 0),
+        ("utilisation-A-2028", LE, {"u_A_2028": 1, "y_A": -1}, 0)]),
+    Family.BALANCE: (CHAIN, [
+        ("balance-c_magnets_conc-2027", LE, {"u_A_2027": 50}, 30),
+        ("balance-c_magnets_conc-2028", LE, {"u_A_2028": 50}, 0)]),
+    # delivered d = 150 - s <= 100 u_A + min(80, 150) y_B (+ 60 y_C from 2028)
+    Family.ALLIED: (CHAIN, [
+        ("allied-1", LE, {"s_0": -1, "u_A_2027": -100, "y_B": -80}, -150),
+        ("allied-2", LE, {"s_1": -1, "u_A_2028": -100, "y_B": -80, "y_C": -60}, -150)]),
 }
 
 
