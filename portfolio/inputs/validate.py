@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from portfolio.constants import SHARE_TOLERANCE
 from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.inputs.case import Case, Scenario, demand_key
+from portfolio.inputs.chainrules import chain_issues
 from portfolio.inputs.fields import to_int, to_text
 from portfolio.inputs.rows import (
     MAX_SCENARIOS,
@@ -90,6 +91,9 @@ def load(path: Path) -> Case:
     _unique(tables["Demand"], ("sector", "material", "year"), issues)
     _unique(tables["Budget"], ("year",), issues)
     _unique(tables["CapexSchedule"], ("project_id", "year"), issues)
+    _unique(tables["Inputs"], ("project_id", "sector", "material"), issues)
+    _unique(tables["Supply"], ("sector", "material", "year"), issues)
+    _unique(tables["Imports"], ("sector", "material", "year"), issues)
     ids = _raw_ids(tables["Projects"])
     _known_ids(projects, [*offtakes, *input_rows], schedule_rows, ids, issues)
     if plan_start is not None:
@@ -97,6 +101,7 @@ def load(path: Path) -> Case:
         _not_before(demands, "year", plan_start, issues)
         _not_before(budget_rows, "year", plan_start, issues)
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
+    issues += chain_issues(offtakes, input_rows, supply_rows, import_rows, demands, plan_start)
     warnings = _demand_matching(offtakes, demands, input_rows,
                                 [*supply_rows, *import_rows])
     scenarios = _scenarios(scenario_rows, tables, ids, issues)

@@ -65,6 +65,28 @@ def _book(**changes: Any) -> Make:
     return make
 
 
+CONC = {"sector": "magnets", "material": "mixed REO concentrate"}
+METAL = {"sector": "magnets", "material": "NdPr metal"}
+
+
+def chained() -> dict[str, Rows]:
+    """`base()` as a chain: P01 mines concentrate that P02 separates into NdPr oxide."""
+    return base() | {
+        "Offtake": [offtake("P01", 500, **CONC), offtake("P02", 80), offtake("P03", 60)],
+        "Inputs": [{"project_id": "P02", **CONC, "input_tpa": 400}],
+        "Supply": [{**CONC, "year": 2027, "supply_t": 100}],
+        "Imports": [{**CONC, "year": 2027, "max_t": 200, "weight": 0.5},
+                    {**CONC, "year": 2028, "max_t": 200, "weight": 0.5}],
+    }
+
+
+def _chain(**changes: Any) -> Make:
+    """A workbook from `chained()` with whole sheets replaced."""
+    def make(path: Path) -> None:
+        write_book(path, chained() | changes)
+    return make
+
+
 def _cells(sheet: str, row: int, **values: Any) -> Make:
     """`base()` with some fields of one row (0-based among data rows) changed."""
     def make(path: Path) -> None:
@@ -269,6 +291,50 @@ CASES: tuple[Case, ...] = (
              "objective, max_lead_time_months, max_public_share, mip_gap, time_limit_s, "
              "frontier_steps, frontier_top_pct, sensitivity_step_musd",
              "Settings!B4: mip_gap: expected a number, found text 'small'")),
+    Case("chain-unknown-id", "an Inputs row naming a project that does not exist",
+         _chain(Inputs=[{"project_id": "P2", **CONC, "input_tpa": 400}]), _invalid(
+             "Inputs!A2: project_id: unknown project_id 'P2' (did you mean 'P02'?)")),
+    Case("chain-own-output", "a separation plant listed as consuming the oxide it makes",
+         _chain(Inputs=[{"project_id": "P02", **CONC, "input_tpa": 400},
+                        {"project_id": "P02", "sector": "Magnets", "material": "ndpr  oxide",
+                         "input_tpa": 10}]), _invalid(
+             "Inputs!C3: material: P02 outputs magnets/ndpr oxide (Offtake!C3) and may not "
+             "also consume it; list only what it takes in from other projects, supply or "
+             "imports")),
+    Case("chain-repeated", "Inputs and Supply rows pasted twice, once in other spelling",
+         _chain(Inputs=[{"project_id": "P02", **CONC, "input_tpa": 400},
+                        {"project_id": "P02", "sector": "magnets",
+                         "material": "Mixed REO  Concentrate", "input_tpa": 400}],
+                Supply=[{**CONC, "year": 2027, "supply_t": 100},
+                        {**CONC, "year": 2027, "supply_t": 150}]), _invalid(
+             "Inputs!A3: project_id: duplicate project_id/sector/material 'P02 / magnets / "
+             "Mixed REO  Concentrate' (first at Inputs!A2)",
+             "Supply!A3: sector: duplicate sector/material/year 'magnets / mixed REO "
+             "concentrate / 2027' (first at Supply!A2)")),
+    Case("chain-import-years", "a commodity imported both every year and in given years",
+         _chain(Imports=[{**CONC, "year": 2027, "max_t": 200, "weight": 0.5},
+                         {**CONC, "max_t": 100, "weight": 0.5},
+                         {**METAL, "max_t": 50},
+                         {**METAL, "max_t": 80}]), _invalid(
+             "Imports!C3: year: blank (every plan year), but magnets/mixed REO concentrate "
+             "already has a row for 2027 (Imports!C2); a commodity has either one blank-year "
+             "row or rows with years, not both",
+             "Imports!C5: year: a second blank-year row for magnets/NdPr metal (first at "
+             "Imports!C4); a blank year already means every plan year")),
+    Case("chain-outside-plan", "supply before the plan and imports after its last year",
+         _chain(Supply=[{**CONC, "year": 2025, "supply_t": 100}],
+                Imports=[{**CONC, "year": 2030, "max_t": 200}]), _invalid(
+             "Supply!C2: year: 2025 is before plan_start_year 2026",
+             "Imports!C2: year: 2030 is after the last Demand year 2028; the plan runs "
+             "2026-2028, so these tonnes would never be used")),
+    Case("chain-values", "negative, zero and text tonnes and weights on the chain sheets",
+         _chain(Inputs=[{"project_id": "P02", **CONC, "input_tpa": 0}],
+                Supply=[{**CONC, "year": 2027, "supply_t": -100}],
+                Imports=[{**CONC, "year": 2027, "max_t": "200 t", "weight": -0.5}]), _invalid(
+             "Inputs!D2: input_tpa: must be greater than 0, found 0",
+             "Supply!D2: supply_t: must be at least 0, found -100",
+             "Imports!D2: max_t: expected a number, found text '200 t'",
+             "Imports!E2: weight: must be at least 0, found -0.5")),
     Case("merged", "two project names merged into one cell", _openpyxl(_merge), _invalid(
         "Projects!B2: cells B2:B3 are merged; only the first cell of a merged range holds a "
         "value and the others read as blank. Unmerge them and fill in each cell",
