@@ -431,6 +431,7 @@ _VALUE_HINTS = {
     "delay_months": "delay_months is the number of months added to lead times",
     "max_lead_time_months": "max_lead_time_months is the schedule limit in months, or none "
                             "for no limit",
+    "imports_factor": "imports_factor multiplies the Imports caps (0 = an export ban)",
 }
 _scenario_lock = choice(*SCENARIO_LOCKS)
 _at_least_zero = bounded(ge=0)
@@ -475,7 +476,8 @@ class ScenarioRow(Row):
         description="What the row changes: budget_factor, demand_factor or capacity_factor "
         "multiply a budget, demand or pool capacity by value; lock sets a project's lock; "
         "delay_months adds value months to lead times; max_lead_time_months sets the schedule "
-        "limit.",
+        "limit; imports_factor multiplies Imports caps (0 = an export ban; an unlimited import "
+        "stays unlimited unless the value is 0).",
         json_schema_extra=fmt("choice", CHANGES),
     )
     target: Text | None = Field(
@@ -483,7 +485,8 @@ class ScenarioRow(Row):
         description="What the change applies to. budget_factor: blank or all (total and annual "
         "budgets), total, or a year on the Budget sheet. demand_factor: blank or all, a sector "
         "or a material. capacity_factor: blank or all, or a pool_id. lock: a project_id. "
-        "delay_months: blank or all, a stage, or a project_id. max_lead_time_months: blank.",
+        "delay_months: blank or all, a stage, or a project_id. max_lead_time_months: blank. "
+        "imports_factor: blank or all, a material or a sector/material on the Imports sheet.",
         json_schema_extra=fmt("text"),
     )
     value: float | str = Field(

@@ -15,11 +15,21 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from portfolio.inputs.case import Case, Scenario, demand_key
-from portfolio.inputs.rows import ALL, NO_LIMIT, STAGES, TOTAL, Demand, Project, ScenarioRow
+from portfolio.inputs.rows import (
+    ALL,
+    NO_LIMIT,
+    STAGES,
+    TOTAL,
+    Demand,
+    ImportRow,
+    Project,
+    ScenarioRow,
+)
 from portfolio.inputs.vocabulary import Change, Lock, ScenarioLock
 from portfolio.workbook.values import shown
 
-__all__ = ["Scenario", "apply", "describe", "matches_demand", "matches_project"]
+__all__ = ["Scenario", "apply", "describe", "matches_demand", "matches_import",
+           "matches_project"]
 
 
 def matches_demand(target: str, demand: Demand) -> bool:
@@ -29,6 +39,23 @@ def matches_demand(target: str, demand: Demand) -> bool:
     """
     name = demand_key(target, "")[0]
     return name in demand_key(demand.sector, demand.material)
+
+
+def matches_import(target: str, sector: str, material: str) -> bool:
+    """Whether an imports_factor target names this commodity's material or sector/material.
+
+    Ignoring case and spacing; a material may itself hold a '/'.
+    """
+    name = demand_key(target, "")[0]
+    sector_key, material_key = demand_key(sector, material)
+    return name in (material_key, f"{sector_key}/{material_key}")
+
+
+def _import(row: ImportRow, factor: float) -> ImportRow:
+    """An Imports row with its cap scaled: unlimited stays unlimited unless the factor is 0."""
+    if factor == 1.0 or (row.max_t is None and factor != 0.0):
+        return row
+    return row.model_copy(update={"max_t": 0.0 if row.max_t is None else row.max_t * factor})
 
 
 def matches_project(target: str, project: Project) -> bool:
@@ -48,7 +75,9 @@ def apply(case: Case, scenario: Scenario) -> Case:
     - delay_months lengthens lead_time_months, so a delayed project comes online later
       (start_year + ceil(lead time / 12)) and is also measured against the schedule limit
       (max_lead_time_months) with its longer lead time;
-    - max_lead_time_months replaces the schedule limit (`none`: no limit).
+    - max_lead_time_months replaces the schedule limit (`none`: no limit);
+    - imports_factor multiplies the max_t of Imports rows of a material or sector/material
+      (0 = an export ban; a blank, unlimited max_t stays unlimited unless the factor is 0).
 
     The result has no scenarios of its own; input hash, warnings and disbursement schedule
     are kept.
@@ -61,6 +90,7 @@ def apply(case: Case, scenario: Scenario) -> Case:
     locks: dict[str, Lock | None] = {}
     delays = {project.project_id: 0 for project in case.projects}
     limit = settings.max_lead_time_months
+    import_factors = [1.0] * len(case.imports)
 
     for row in scenario.changes:
         if row.change == Change.BUDGET_FACTOR:
@@ -87,6 +117,11 @@ def apply(case: Case, scenario: Scenario) -> Case:
                     delays[project.project_id] += int(row.value)
         elif row.change == Change.MAX_LEAD_TIME_MONTHS:
             limit = None if row.value == NO_LIMIT else int(row.value)
+        elif row.change == Change.IMPORTS_FACTOR:
+            for n, terms in enumerate(case.imports):
+                if row.everything or matches_import(str(row.target), terms.sector,
+                                                    terms.material):
+                    import_factors[n] *= float(row.value)
 
     projects = tuple(_project(p, delays[p.project_id], locks) for p in case.projects)
     demands = tuple(
@@ -107,6 +142,7 @@ def apply(case: Case, scenario: Scenario) -> Case:
         pools=pools,
         budgets=budgets,
         scenarios=(),
+        imports=tuple(_import(r, f) for r, f in zip(case.imports, import_factors, strict=True)),
     )
 
 
@@ -166,6 +202,12 @@ def _delay(row: ScenarioRow) -> str:
     return f"{row.target} lead time {months}"
 
 
+def _imports(row: ScenarioRow) -> str:
+    what = "all imports" if row.everything else f"{row.target} imports"
+    ban = " (export ban)" if float(row.value) == 0 else ""
+    return f"{what} x {shown(row.value)}{ban}"
+
+
 def _limit(row: ScenarioRow) -> str:
     return "no schedule limit" if row.value == NO_LIMIT else \
         f"schedule limit {shown(row.value)} months"
@@ -178,4 +220,5 @@ _PHRASES: dict[str, Callable[[ScenarioRow], str]] = {
     "lock": _lock,
     "delay_months": _delay,
     "max_lead_time_months": _limit,
+    "imports_factor": _imports,
 }

@@ -39,6 +39,7 @@ from portfolio.inputs.rows import (
     Settings,
     SupplyRow,
 )
+from portfolio.inputs.scenarios import matches_import
 from portfolio.inputs.vocabulary import Change
 from portfolio.workbook.cells import cell_ref
 from portfolio.workbook.read import Table, Workbook, is_blank
@@ -274,6 +275,17 @@ def _raw_texts(table: Table | None, column: str) -> list[str]:
     return _raw(table, column, to_text)
 
 
+def _raw_commodities(table: Table | None) -> list[tuple[str, str]]:
+    """Every (sector, material) pair typed on a sheet, first spelling kept."""
+    found: dict[tuple[str, str], None] = {}
+    for _, record in table.rows if table else []:
+        try:
+            found.setdefault((to_text(record["sector"]), to_text(record["material"])))
+        except (KeyError, ValueError):
+            continue
+    return list(found)
+
+
 def _raw_years(table: Table | None) -> set[int]:
     """Every year typed on a sheet's `year` column."""
     return set(_raw(table, "year", to_int))
@@ -394,6 +406,7 @@ def _scenarios(
         sectors=_raw_texts(tables["Demand"], "sector"),
         materials=_raw_texts(tables["Demand"], "material"),
         projects=ids,
+        imported=_raw_commodities(tables["Imports"]),
     )
     grouped: dict[str, tuple[str, list[ScenarioRow]]] = {}
     first_set: dict[tuple[str, str], tuple[float | str, str]] = {}
@@ -437,7 +450,8 @@ class _TargetNames:
     """What a scenario's target may name: Budget years, pools, sectors, materials, projects."""
 
     def __init__(self, *, years: set[int], pools: list[str], sectors: list[str],
-                 materials: list[str], projects: set[str]) -> None:
+                 materials: list[str], projects: set[str],
+                 imported: list[tuple[str, str]]) -> None:
         self.years = years
         self.pools = pools
         self.sector_keys = {_name_key(s) for s in sectors}
@@ -445,6 +459,7 @@ class _TargetNames:
         self.demand_names = list(dict.fromkeys([*sectors, *materials]))
         self.projects = projects
         self.project_keys = {p.casefold() for p in projects}
+        self.imported = imported
 
     def problem(self, change: ScenarioRow) -> str | None:
         """Why the row's target names nothing (or too much), or None where it is fine."""
@@ -461,7 +476,19 @@ class _TargetNames:
             return f"unknown project_id '{target}'{suggest(target, sorted(self.projects))}"
         if change.change == Change.DELAY_MONTHS:
             return self._stage_or_project(target)
+        if change.change == Change.IMPORTS_FACTOR:
+            return self._imported(target)
         return None
+
+    def _imported(self, target: str) -> str | None:
+        if any(matches_import(target, sector, material) for sector, material in self.imported):
+            return None
+        if not self.imported:
+            return f"'{target}' names nothing imported: the workbook has no Imports rows"
+        names = list(dict.fromkeys([*(m for _, m in self.imported),
+                                    *(f"{s}/{m}" for s, m in self.imported)]))
+        return (f"'{target}' is neither a material nor a sector/material on the Imports sheet"
+                f"{suggest(target, names)}")
 
     def _budget_year(self, target: str) -> str | None:
         if target.casefold() == TOTAL or int(target) in self.years:

@@ -69,9 +69,11 @@ class Change(StrEnum):
     LOCK = "lock"
     DELAY_MONTHS = "delay_months"
     MAX_LEAD_TIME_MONTHS = "max_lead_time_months"
+    IMPORTS_FACTOR = "imports_factor"
 
 
-FACTOR_CHANGES = (Change.BUDGET_FACTOR, Change.DEMAND_FACTOR, Change.CAPACITY_FACTOR)
+FACTOR_CHANGES = (Change.BUDGET_FACTOR, Change.DEMAND_FACTOR, Change.CAPACITY_FACTOR,
+                  Change.IMPORTS_FACTOR)
 
 
 class Target(StrEnum):

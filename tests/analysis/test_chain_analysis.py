@@ -120,3 +120,31 @@ def test_validation_warns_of_a_converter_that_can_never_run(tmp_path: Path) -> N
     supplied = load(write_book(tmp_path / "s.xlsx",
                                chain(Supply=[{**METAL, "year": 2028, "supply_t": 300}])))
     assert not any("can never run" in w for w in supplied.warnings)
+
+
+def test_an_export_ban_scenario_stops_the_imported_feed(tmp_path: Path) -> None:
+    # Up to 2,100 t of NdPr metal may be imported in 2028 at weight 0.1. X needs 525 t of it
+    # for the 1,000 t of magnets demanded (4,000 t/y from 2,100 t/y: 25%), so X alone leaves
+    # 150 + 150 (oxide) + 0.1 x 525 = 352.5, better than M + S (1,100); X does not fit
+    # beside both (120 > 100) and S adds nothing without M.
+    # "Ban" (imports_factor 0 on NdPr metal) leaves the first test's answer: M + S, 1,100.
+    # "Fifth" (0.2 on all) caps the import at 420 t: X runs at 20% and makes 800 t,
+    # leaving 300 + 200 + 0.1 x 420 = 542, still better than M + S.
+    from portfolio.inputs.scenarios import apply
+
+    rows = [{"scenario": "Ban", "change": "imports_factor", "target": "NdPr metal", "value": 0},
+            {"scenario": "Fifth", "change": "imports_factor", "target": "all", "value": 0.2}]
+    data = chain(Imports=[{**METAL, "year": 2028, "max_t": 2100, "weight": 0.1}],
+                 Scenarios=rows)
+    case = load(write_book(tmp_path / "in.xlsx", data))
+    base = Figures(case, optimise(case, OPTIONS))
+    assert base.solution.selected == {"X"}
+    assert abs(base.first_objective - 352.5) < 1e-6
+    ban, fifth = (apply(case, s) for s in case.scenarios)
+    banned = Figures(ban, optimise(ban, OPTIONS))
+    assert sorted(banned.solution.selected) == ["M", "S"]
+    assert banned.first_objective == 1100
+    capped = Figures(fifth, optimise(fifth, OPTIONS))
+    assert capped.solution.selected == {"X"}
+    assert abs(capped.first_objective - 542) < 1e-6
+    assert abs(capped.weighted_imports - 42) < 1e-6

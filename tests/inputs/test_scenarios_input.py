@@ -251,7 +251,7 @@ def test_an_empty_scenario_changes_nothing_but_drops_scenarios(tmp_path: Path) -
 # --- messages --------------------------------------------------------------------------
 
 CHANGE_LIST = ("budget_factor, demand_factor, capacity_factor, lock, delay_months, "
-               "max_lead_time_months")
+               "max_lead_time_months, imports_factor")
 
 
 @pytest.mark.parametrize(("rows", "expected"), [
@@ -446,3 +446,59 @@ def test_the_worked_example_has_three_scenarios() -> None:
     mines = [p for p in pipe.projects if p.stage == "mining"]
     assert mines and all(delay.project_by_id[p.project_id].lead_time_months
                          == p.lead_time_months + 24 for p in mines)
+
+
+METAL = {"sector": "magnets", "material": "NdPr metal"}
+CONC = {"sector": "magnets", "material": "mixed REO concentrate"}
+IMPORTS = [{**METAL, "year": 2027, "max_t": 200, "weight": 0.5},
+           {**METAL, "year": 2028, "max_t": 300, "weight": 0.5},
+           {**CONC, "max_t": None, "weight": 0.2}]
+
+
+def chain_loaded(tmp_path: Path, *rows: dict[str, Any]) -> Case:
+    """`base()` with B consuming NdPr metal, capped metal imports and unlimited concentrate."""
+    return loaded(tmp_path, *rows, Inputs=[{"project_id": "B", **METAL, "input_tpa": 100}],
+                  Imports=IMPORTS)
+
+
+def caps(case: Case, name: str) -> list[float | None]:
+    scenario = next(s for s in case.scenarios if s.name == name)
+    return [r.max_t for r in apply(case, scenario).imports]
+
+
+def test_imports_factor_scales_caps_and_keeps_unlimited_unless_zero(tmp_path: Path) -> None:
+    case = chain_loaded(tmp_path, row("Half", "imports_factor", "ndpr  METAL", 0.5),
+                        row("Half", "imports_factor", "magnets/NdPr metal", 0.5),
+                        row("More", "imports_factor", None, 2),
+                        row("Ban", "imports_factor", "all", 0),
+                        row("No concentrate", "imports_factor", "Mixed REO concentrate", 0))
+    assert caps(case, "Half") == [50, 75, None]  # both rows name the metal: 0.5 x 0.5
+    assert caps(case, "More") == [400, 600, None]  # unlimited stays unlimited
+    assert caps(case, "Ban") == [0, 0, 0]  # ... unless the factor is 0: an export ban
+    assert caps(case, "No concentrate") == [200, 300, 0]
+    assert [r.max_t for r in case.imports] == [200, 300, None]  # the input is unchanged
+    assert describe(case.scenarios[0]) == \
+        "ndpr  METAL imports x 0.5; magnets/NdPr metal imports x 0.5"
+    assert describe(case.scenarios[2]) == "all imports x 0 (export ban)"
+
+
+@pytest.mark.parametrize(("target", "value", "expected"), [
+    ("NdPr metl", 0.5, "Scenarios!C2: target: 'NdPr metl' is neither a material nor a "
+     "sector/material on the Imports sheet (did you mean 'NdPr metal'?)"),
+    ("batteries/NdPr metal", 0.5, "Scenarios!C2: target: 'batteries/NdPr metal' is neither a "
+     "material nor a sector/material on the Imports sheet (did you mean 'magnets/NdPr "
+     "metal'?)"),
+    ("NdPr metal", -1, "Scenarios!D2: value: must be at least 0, found -1; imports_factor "
+     "multiplies the Imports caps (0 = an export ban)"),
+])
+def test_imports_factor_problems(tmp_path: Path, target: str, value: Any,
+                                 expected: str) -> None:
+    assert problems(tmp_path, row("S", "imports_factor", target, value),
+                    Inputs=[{"project_id": "B", **METAL, "input_tpa": 100}],
+                    Imports=IMPORTS) == [expected]
+
+
+def test_imports_factor_without_imports_rows(tmp_path: Path) -> None:
+    assert problems(tmp_path, row("S", "imports_factor", "NdPr metal", 0)) == [
+        "Scenarios!C2: target: 'NdPr metal' names nothing imported: the workbook has no "
+        "Imports rows"]
