@@ -60,3 +60,61 @@ def test_relaxation_study_bounds_the_optimum_and_tightening_never_weakens(tmp_pa
     assert results["no redundant share rows"]["rows"] < results["as built"]["rows"]
     assert results["no redundant share rows"]["lp1"] == pytest.approx(
         results["as built"]["lp1"], rel=1e-9)
+
+
+@pytest.mark.parametrize("size", [20, 100])
+def test_chain_pipelines_are_valid_with_inputs_supply_and_imports(tmp_path: Path,
+                                                                  size: int) -> None:
+    from benchmarks.chains import DEMAND_WEIGHTS, IMPORTS, PROFILES, chain_pipeline
+
+    pipe = load(write(tmp_path / "chains.xlsx", chain_pipeline(size)))
+    assert len(pipe.projects) == size and pipe.chains and not pipe.warnings
+    assert {p.stage for p in pipe.projects} == {profile.stage for profile in PROFILES.values()}
+    converters = [p for p in pipe.projects if pipe.is_converter(p)]
+    assert len(converters) == len({row.project_id for row in pipe.inputs}) >= size // 2
+    assert pipe.supplies and all(row.supply_t > 0 for row in pipe.supplies)
+    assert {(row.sector, row.material) for row in pipe.imports} == set(IMPORTS)
+    assert all(row.year is not None and row.max_t and 0.3 <= row.weight <= 0.5
+               for row in pipe.imports)
+    assert {(d.sector, d.material) for d in pipe.demands} == set(DEMAND_WEIGHTS)
+    # Yields: about 3.3 t magnet per t metal and 0.8-0.85 t metal per t oxide.
+    for p in converters:
+        made = pipe.volumes[p.project_id]
+        used = pipe.consumption[p.project_id]
+        if p.stage == "magnet":
+            assert 3.0 < made[("magnets", "ndfeb magnet")] / used[("magnets", "ndpr metal")] < 3.6
+        if p.stage == "metal_alloy":
+            assert 0.79 < made[("magnets", "ndpr metal")] / used[("magnets", "ndpr oxide")] < 0.86
+
+
+def test_the_chain_generator_is_seeded() -> None:
+    from benchmarks.chains import chain_pipeline
+
+    assert chain_pipeline(60, seed=3) == chain_pipeline(60, seed=3) != chain_pipeline(60, seed=4)
+
+
+def test_a_small_chain_pipeline_solves_to_optimality_through_its_chains(tmp_path: Path) -> None:
+    from benchmarks.chains import chain_pipeline
+    from portfolio.model.flows import flows
+
+    pipe = load(write(tmp_path / "chains.xlsx", chain_pipeline(20)))
+    solution = optimise(pipe, SolverOptions(gap=0))
+    assert solution.status is Status.OPTIMAL
+    found = flows(pipe, frozenset(solution.selected))
+    running = {pid for (pid, _), share in found.utilisation.items() if share > 0}
+    assert {p.stage for p in pipe.projects if p.project_id in running} >= {"separation",
+                                                                           "metal_alloy",
+                                                                           "magnet"}
+    assert found.imports and found.weighted_imports > 0
+
+
+def test_chain_rows_are_measured_and_labelled_like_v1_rows(tmp_path: Path) -> None:
+    from benchmarks.chains import chain_pipeline
+    from benchmarks.measure import measure
+    from benchmarks.run import COLUMNS, Kind, row
+
+    result = measure(write(tmp_path / "chains.xlsx", chain_pipeline(20)), ranking=False)
+    assert result["status"] == "optimal" and result["pure_highs"] > 0
+    cells = row(result, Kind.CHAINS)
+    assert len(cells) == len(COLUMNS) and cells[:2] == ["chains", "20"]
+    assert cells[COLUMNS.index("rank s")] == "n/a"
