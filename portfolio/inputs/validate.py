@@ -103,8 +103,7 @@ def load(path: Path) -> Case:
         _not_before(budget_rows, "year", plan_start, issues)
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
     issues += chain_issues(offtakes, input_rows, supply_rows, import_rows, demands, plan_start)
-    warnings = _demand_matching(offtakes, demands, input_rows,
-                                [*supply_rows, *import_rows])
+    warnings = _demand_matching(offtakes, demands, input_rows, supply_rows, import_rows)
     scenarios = _scenarios(scenario_rows, tables, ids, issues)
 
     if issues or settings is None:
@@ -358,7 +357,8 @@ def _schedule(
 def _demand_matching(offtakes: list[Located[Offtake]],
                      demands: list[Located[Demand]],
                      inputs: list[Located[InputRow]],
-                     outside: Sequence[Located[SupplyRow] | Located[ImportRow]]) -> list[str]:
+                     supplies: Sequence[Located[SupplyRow]],
+                     imports: Sequence[Located[ImportRow]]) -> list[str]:
     """Warn about likely typos and dead ends: offtake nobody demands or consumes.
 
     Also demand nothing supplies, and a converter whose feed nothing provides (it can never
@@ -367,7 +367,8 @@ def _demand_matching(offtakes: list[Located[Offtake]],
     demanded = {demand_key(d.sector, d.material): d for _, _, d in demands}
     consumed = {demand_key(r.sector, r.material) for _, _, r in inputs}
     supplied = {demand_key(o.sector, o.material) for _, _, o in offtakes}
-    provided = supplied | {demand_key(r.sector, r.material) for _, _, r in outside}
+    allied = supplied | {demand_key(r.sector, r.material) for _, _, r in supplies}
+    provided = allied | {demand_key(r.sector, r.material) for _, _, r in imports}
     names = [f"{d.sector}/{d.material}" for d in demanded.values()]
     warnings: list[str] = []
     for table, row, offtake in offtakes:
@@ -379,7 +380,7 @@ def _demand_matching(offtakes: list[Located[Offtake]],
                 f"for {label}; this offtake covers nothing{suggest(label, names)}"
             )
     for key, demand in demanded.items():
-        if key not in provided:
+        if key not in allied:  # imports feed converters only, never Demand
             warnings.append(f"Demand: no project delivers {demand.sector}/{demand.material}; "
                             "that demand stays uncovered")
     for _, _, feed in inputs:

@@ -369,8 +369,6 @@ def test_an_empty_inputs_sheet_solves_as_without_it(tmp_path: Path) -> None:
     assert empty["Coverage"].equals(plain["Coverage"])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: validation counts Imports rows as providing "
-                   "Demand, though imports never reach Demand (/tmp/ch/bugs.md)")
 def test_demand_only_imports_provide_is_warned_as_uncovered(tmp_path: Path) -> None:
     # The concentrate demand can only be met by a project or Supply; imports feed converters
     # only, so nothing can ever deliver it, as with no Imports row at all.
