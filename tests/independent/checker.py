@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,10 @@ import openpyxl
 from tests.helpers import read_output, summary
 
 TOL = 1e-6
+CHAIN_SHEETS = ("Inputs", "Supply", "Imports")
+FLOW_COLUMNS = ("production_t", "supply_t", "released_t", "imports_t", "consumed_t",
+                "delivered_t", "demand_t", "surplus_t")
+Flow = tuple[tuple[str, str], int]
 
 
 def _blank(v: Any) -> bool:
@@ -40,6 +46,11 @@ def _sheet(book: Any, name: str) -> list[dict[str, Any]]:
     return out
 
 
+def _number(v: Any, default: float) -> float:
+    """A numeric cell, or the contract's default where it is blank."""
+    return default if v is None else float(v)
+
+
 def _list(v: Any) -> list[str]:
     return [s.strip() for s in str(v or "").split(",") if s.strip()]
 
@@ -51,13 +62,13 @@ def _key(sector: str, material: str) -> tuple[str, str]:
 def check(input_path: Path, output_path: Path) -> list[str]:
     """Every violation of the contract found in the output (empty list = all good)."""
     book = openpyxl.load_workbook(input_path, data_only=True, read_only=True)
-    st = {str(r["setting"]).strip().lower(): r.get("value") for r in _sheet(book, "Settings")}
+    st: dict[str, Any] = {str(r["setting"]).strip().lower(): r.get("value")
+                          for r in _sheet(book, "Settings")}
     plan = int(st["plan_start_year"])
     budget = float(st["total_budget_musd"])
     objective = str(st.get("objective") or "max_coverage").lower()
     max_lead = st.get("max_lead_time_months")
-    max_public = float(st.get("max_public_share") if st.get("max_public_share") is not None
-                       else 1)
+    max_public = _number(st.get("max_public_share"), 1)
     projects = {str(r["project_id"]): r for r in _sheet(book, "Projects")}
     pools = {str(r["pool_id"]): r for r in _sheet(book, "Financing")}
     offtakes = _sheet(book, "Offtake")
@@ -72,10 +83,10 @@ def check(input_path: Path, output_path: Path) -> list[str]:
     selected = {str(p) for p in out["Selection"]["project_id"]}
     bad: list[str] = []
     face: dict[tuple[str, str], float] = {}
-    for r in out["Financing"].itertuples():
-        face[(str(r.project_id), str(r.pool_id))] = float(r.face_value_musd)
-        if str(r.project_id) not in selected:
-            bad.append(f"financing for unselected project {r.project_id}")
+    for f in out["Financing"].itertuples():
+        face[(str(f.project_id), str(f.pool_id))] = _number(f.face_value_musd, 0)
+        if str(f.project_id) not in selected:
+            bad.append(f"financing for unselected project {f.project_id}")
 
     def start(pid: str) -> int:
         s = projects[pid].get("start_year")
@@ -105,8 +116,7 @@ def check(input_path: Path, output_path: Path) -> list[str]:
                 bad.append(f"{pid}: pool {iid} not eligible for country {p['country']}")
             if stages and str(p["stage"]).lower() not in stages:
                 bad.append(f"{pid}: pool {iid} not eligible for stage {p['stage']}")
-            share = float(i.get("max_share_of_capex") if i.get("max_share_of_capex") is not None
-                          else 1)
+            share = _number(i.get("max_share_of_capex"), 1)
             if value > share * capex + TOL:
                 bad.append(f"{pid}: pool {iid} face {value} over {share} x capex")
             ticket = float(i.get("min_ticket_musd") or 0)
@@ -144,6 +154,29 @@ def check(input_path: Path, output_path: Path) -> list[str]:
         if cost_by_year.get(year, 0) > limit + TOL * max(1, limit):
             bad.append(f"{year}: budget cost {cost_by_year[year]} over {limit}")
 
+    chains = {n: _sheet(book, n) for n in CHAIN_SHEETS}
+    if any(chains.values()):
+        bad += _check_chains(Chain(out, summ, selected, online, plan, projects, offtakes, demands,
+                                   objective, *chains.values()))
+    else:
+        bad += _coverage(out, summ, selected, online, offtakes, demands, objective)
+    if abs(float(summ["total_budget_cost_musd"]) - total_cost) > TOL * max(1, total_cost):
+        bad.append(f"Summary total_budget_cost_musd {summ['total_budget_cost_musd']} != "
+                   f"{total_cost}")
+    rejected = {str(p) for p in out["Rejected"]["project_id"]} if len(out["Rejected"]) else set()
+    if rejected != set(projects) - selected:
+        expected = sorted(set(projects) - selected)
+        bad.append(f"Rejected lists {sorted(rejected)}, expected {expected}")
+    if len(out["Rejected"]) and out["Rejected"]["reason"].isna().any():
+        bad.append("a rejected project has no reason")
+    return bad
+
+
+def _coverage(out: dict[str, Any], summ: dict[str, Any], selected: set[str],
+              online: Callable[[str], int], offtakes: list[dict[str, Any]],
+              demands: list[dict[str, Any]], objective: str) -> list[str]:
+    """v1: each Demand row's supply is the full volume of the selected projects online."""
+    bad: list[str] = []
     weighted = 0.0
     cov = out["Coverage"]
     for n, d in enumerate(demands):
@@ -159,15 +192,155 @@ def check(input_path: Path, output_path: Path) -> list[str]:
             bad.append(f"min_cost leaves {short} t short in Demand row {n + 2}")
     if abs(float(summ["weighted_shortfall"]) - weighted) > TOL * max(1, weighted):
         bad.append(f"Summary weighted_shortfall {summ['weighted_shortfall']} != {weighted}")
-    if abs(float(summ["total_budget_cost_musd"]) - total_cost) > TOL * max(1, total_cost):
-        bad.append(f"Summary total_budget_cost_musd {summ['total_budget_cost_musd']} != "
-                   f"{total_cost}")
-    rejected = {str(p) for p in out["Rejected"]["project_id"]} if len(out["Rejected"]) else set()
-    if rejected != set(projects) - selected:
-        expected = sorted(set(projects) - selected)
-        bad.append(f"Rejected lists {sorted(rejected)}, expected {expected}")
-    if len(out["Rejected"]) and out["Rejected"]["reason"].isna().any():
-        bad.append("a rejected project has no reason")
+    return bad
+
+
+@dataclass(frozen=True)
+class Chain:
+    """What the chain check needs: the output's sheets and the input's rows."""
+
+    out: dict[str, Any]
+    summ: dict[str, Any]
+    selected: set[str]
+    online: Callable[[str], int]
+    plan: int
+    projects: dict[str, dict[str, Any]]
+    offtakes: list[dict[str, Any]]
+    demands: list[dict[str, Any]]
+    objective: str
+    inputs: list[dict[str, Any]]
+    supplies: list[dict[str, Any]]
+    imports: list[dict[str, Any]]
+
+    @property
+    def years(self) -> range:
+        """Plan years: plan_start_year to the last Demand year."""
+        return range(self.plan, max([self.plan, *(int(d["year"]) for d in self.demands)]) + 1)
+
+
+def _off(got: float, want: float) -> bool:
+    return abs(got - want) > TOL * max(1.0, abs(want))
+
+
+def _utilisation(c: Chain, bad: list[str]) -> dict[tuple[str, int], float]:
+    """Each selected converter's reported utilisation (0-1) per year, its rows checked."""
+    converters = {str(r["project_id"]) for r in c.inputs}
+    found: dict[tuple[str, int], float] = {}
+    frame = c.out["Utilisation"]
+    for r in frame.itertuples() if len(frame) else []:
+        pid, year, pct = str(r.project_id), int(r.year), float(r.utilisation_pct)
+        if pid not in c.selected or pid not in converters:
+            bad.append(f"Utilisation row for {pid}, not a selected converter")
+        elif year not in c.years or year < c.online(pid):
+            bad.append(f"Utilisation row for {pid} in {year}, outside its online plan years")
+        if not -TOL <= pct <= 100 + TOL:
+            bad.append(f"{pid} {year}: utilisation {pct}% outside [0, 100]")
+        if (pid, year) in found:
+            bad.append(f"{pid} {year}: two Utilisation rows")
+        found[(pid, year)] = pct / 100
+    for pid in sorted(c.selected & converters):
+        bad += [f"{pid} {y}: no Utilisation row" for y in c.years
+                if y >= c.online(pid) and (pid, y) not in found]
+    return found
+
+
+def _flows_sheet(c: Chain, bad: list[str]) -> dict[Flow, dict[str, float]]:
+    """The Flows sheet by (commodity, year)."""
+    found: dict[Flow, dict[str, float]] = {}
+    frame = c.out["Flows"]
+    for r in frame.to_dict("records") if len(frame) else []:
+        flow = (_key(r["sector"], r["material"]), int(r["year"]))
+        if flow in found:
+            bad.append(f"two Flows rows for {flow}")
+        found[flow] = {k: float(r[k]) for k in FLOW_COLUMNS}
+    return found
+
+
+def _check_chains(c: Chain) -> list[str]:
+    """Chains: every flow recomputed from the input rows, the Selection and the utilisation."""
+    missing = [n for n in ("Flows", "Utilisation") if n not in c.out]
+    if missing:
+        return [f"a chain workbook's results lack the {', '.join(missing)} sheet(s)"]
+    bad: list[str] = []
+    level = _utilisation(c, bad)
+    converters = {str(r["project_id"]) for r in c.inputs}
+
+    def at(pid: str, year: int) -> float:
+        if pid not in c.selected or year < c.online(pid):
+            return 0.0
+        return level.get((pid, year), 0.0) if pid in converters else 1.0
+
+    made: dict[Flow, float] = defaultdict(float)
+    used: dict[Flow, float] = defaultdict(float)
+    for rows, side, column in ((c.offtakes, made, "volume_tpa"), (c.inputs, used, "input_tpa")):
+        for r in rows:
+            for year in c.years:
+                side[(_key(r["sector"], r["material"]), year)] += (
+                    float(r[column]) * at(str(r["project_id"]), year))
+    supplied: dict[Flow, float] = defaultdict(float)
+    for r in c.supplies:
+        supplied[(_key(r["sector"], r["material"]), int(r["year"]))] += float(r["supply_t"])
+    terms: dict[Flow, tuple[float | None, float]] = {}
+    for r in c.imports:
+        cap = None if r.get("max_t") is None else float(r["max_t"])
+        for year in c.years if r.get("year") is None else [int(r["year"])]:
+            terms[(_key(r["sector"], r["material"]), year)] = (
+                cap, _number(r.get("weight"), 1))
+
+    cov = c.out["Coverage"]
+    wanted: dict[Flow, float] = defaultdict(float)
+    delivered: dict[Flow, float] = defaultdict(float)
+    shortfall = 0.0
+    for n, d in enumerate(c.demands):
+        want, got = float(d["demand_t"]), float(cov["supply_t"].iloc[n])
+        flow = (_key(d["sector"], d["material"]), int(d["year"]))
+        if got < -TOL or got > want + TOL * max(1, want):
+            bad.append(f"Coverage row {n + 2}: delivered {got} outside [0, {want}]")
+        if _off(float(cov["shortfall_t"].iloc[n]), want - got):
+            bad.append(f"Coverage row {n + 2}: shortfall {cov['shortfall_t'].iloc[n]} != "
+                       f"{want - got}")
+        if c.objective == "min_cost" and want - got > TOL * max(1, want):
+            bad.append(f"min_cost leaves {want - got} t short in Demand row {n + 2}")
+        shortfall += float(d.get("weight") or 1) * (want - got)
+        wanted[flow] += want
+        delivered[flow] += got
+
+    sheet = _flows_sheet(c, bad)
+    weighted = 0.0
+    recomputed = {"production_t": made, "consumed_t": used, "supply_t": supplied,
+                  "demand_t": wanted, "delivered_t": delivered}
+    flows = {f for part in recomputed.values() for f, t in part.items() if abs(t) > TOL}
+    for flow in sorted(flows | set(sheet) | {f for f in wanted if f[1] in c.years}):
+        row = sheet.get(flow)
+        if row is None:
+            bad.append(f"no Flows row for {flow}")
+            continue
+        if flow[1] not in c.years:
+            bad.append(f"Flows row for {flow} outside the plan years")
+        for column, part in recomputed.items():
+            if _off(row[column], part.get(flow, 0.0)):
+                bad.append(f"Flows {flow}: {column} {row[column]} != {part.get(flow, 0.0)}")
+        if _off(row["released_t"], 0.0):
+            bad.append(f"Flows {flow}: released {row['released_t']} without stockpiles")
+        imported = row["imports_t"]
+        cap, weight = terms.get(flow, (0.0, 0.0))
+        if imported < -TOL or (cap is not None and imported > cap + TOL * max(1, cap)):
+            bad.append(f"Flows {flow}: imports {imported} outside [0, {cap}]")
+        weighted += weight * imported
+        allied = row["production_t"] + row["supply_t"] + row["released_t"]
+        into = allied + imported
+        if row["delivered_t"] + row["consumed_t"] > into + TOL * max(1, into):
+            bad.append(f"Flows {flow}: delivered {row['delivered_t']} + consumed "
+                       f"{row['consumed_t']} over the {into} t available")
+        if row["delivered_t"] > allied + TOL * max(1, allied):
+            bad.append(f"Flows {flow}: delivered {row['delivered_t']} over the {allied} allied t")
+        if _off(row["surplus_t"], into - row["consumed_t"] - row["delivered_t"]):
+            bad.append(f"Flows {flow}: surplus {row['surplus_t']} is not what comes in less "
+                       "what goes out")
+    if _off(float(c.summ["weighted_shortfall"]), shortfall):
+        bad.append(f"Summary weighted_shortfall {c.summ['weighted_shortfall']} != {shortfall}")
+    if _off(float(c.summ.get("weighted_imports", math.nan)), weighted):
+        bad.append(f"Summary weighted_imports {c.summ.get('weighted_imports')} != {weighted}")
     return bad
 
 
