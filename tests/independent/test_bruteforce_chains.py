@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pulp
 import pytest
 
@@ -212,3 +213,68 @@ def test_chain_optimum_matches_brute_force(tmp_path: Path, seed: int) -> None:
     assert float(figures["total_budget_cost_musd"]) == pytest.approx(expected[1], rel=1e-7,
                                                                       abs=1e-6)
     assert check(source, out) == []
+
+
+@pytest.fixture(scope="module")
+def solved_chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Seed 4 solved by the CLI: converters part-used, metal imported within its 100 t cap."""
+    folder = tmp_path_factory.mktemp("chain")
+    source = write_book(folder / "in.xlsx", generate(4))
+    out = folder / "out.xlsx"
+    assert call("solve", source, "-o", out).code == 0
+    return source, out
+
+
+def _edit(out: Path, target: Path, sheet: str, where: dict[str, Any], column: str,
+          value: Any) -> Path:
+    """A copy of the results with one cell changed (or, with column "", the row deleted)."""
+    book = openpyxl.load_workbook(out)
+    ws = book[sheet]
+    header = [c.value for c in ws[1]]
+    rows = [r for r in ws.iter_rows(min_row=2)
+            if all(r[header.index(k)].value == v for k, v in where.items())]
+    assert len(rows) == 1, (sheet, where)
+    if column == "":
+        ws.delete_rows(rows[0][0].row)
+    else:
+        rows[0][header.index(column)].value = value
+    book.save(target)
+    return target
+
+
+METAL_2028 = {"material": "NdPr metal", "year": 2028}
+Tamper = tuple[tuple[str, dict[str, Any], str, Any], str]
+TAMPERED: dict[str, Tamper] = {  # ((sheet, row, column, value), what the checker must say)
+    "imports over their cap": (("Flows", METAL_2028, "imports_t", 150), "imports 150"),
+    "imports with no Imports row": (
+        ("Flows", {"material": "mixed REO concentrate", "year": 2028}, "imports_t", 10),
+        "outside [0, 0.0]"),
+    "utilisation changed": (("Utilisation", {"project_id": "P1", "year": 2028},
+                             "utilisation_pct", 60), "production_t"),
+    "utilisation over 100%": (("Utilisation", {"project_id": "P0", "year": 2028},
+                               "utilisation_pct", 120), "outside [0, 100]"),
+    "a Utilisation row dropped": (("Utilisation", {"project_id": "P0", "year": 2029}, "", None),
+                                  "P0 2029: no Utilisation row"),
+    "consumption understated": (("Flows", METAL_2028, "consumed_t", 10), "consumed_t 10"),
+    "delivery not from the flows": (
+        ("Coverage", {"material": "NdFeB magnets", "year": 2028}, "supply_t", 90),
+        "delivered_t 100"),
+    "weighted imports misstated": (("Summary", {"metric": "weighted_imports"}, "value", 1),
+                                   "Summary weighted_imports 1"),
+}
+
+
+def test_checker_accepts_the_solved_chain(solved_chain: tuple[Path, Path]) -> None:
+    assert check(*solved_chain) == []
+    util = read_output(solved_chain[1])["Utilisation"]["utilisation_pct"]
+    assert any(0 < u < 100 for u in util)  # the tampering below edits a part-used chain
+
+
+@pytest.mark.parametrize("name", TAMPERED)
+def test_checker_rejects_tampered_chain_results(solved_chain: tuple[Path, Path], tmp_path: Path,
+                                                name: str) -> None:
+    (sheet, where, column, value), said = TAMPERED[name]
+    source, out = solved_chain
+    tampered = _edit(out, tmp_path / "tampered.xlsx", sheet, where, column, value)
+    found = check(source, tampered)
+    assert any(said in line for line in found), found
