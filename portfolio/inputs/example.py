@@ -2,8 +2,15 @@
 
 Rows marked "public" use rounded public figures (see the notes column: Arafura Nolans,
 Iluka Eneabba, Rainbow Phalaborwa, eVAC Sumter, MP Materials Fort Worth, Cyclic Materials
-Kingston, Lynas-JARE; DOE LPO, DFC, DoD DPA Title III subsidy rates and caps). Every other
-figure is illustrative and says so. A$ figures are converted at 0.65 USD per A$.
+Kingston, Lynas-JARE; DOE LPO, DFC, DoD DPA Title III subsidy rates and caps; Mountain Pass
+output and ore grades, oxide-to-metal stoichiometry, magnet composition and machining yield).
+Every other figure is illustrative and says so. A$ figures are converted at 0.65 USD per A$.
+
+The example is a supply chain (contract v2): mines make concentrate, separation plants turn
+it into NdPr and Dy-Tb oxide with cerium and lanthanum by-products, metal plants make NdPr
+metal, magnet plants make magnets and swarf, recyclers take the swarf back, and refineries
+turn spodumene into lithium hydroxide. `example_data(chains=False)` is the chain-blind
+version 1 example, in which every Offtake counts on its own.
 """
 
 from __future__ import annotations
@@ -209,12 +216,85 @@ SCENARIOS: list[dict[str, Any]] = [
 ]
 
 
+# v2 chains. Yields (illustrative where not noted): Mountain Pass concentrate is 15.7% NdPr
+# (public), so a separation plant making 1,000 t/y NdPr oxide takes about 6,400 t/y REO; at
+# least 1.17 t oxide per t NdPr metal by stoichiometry (public), 1.2 with losses; 1 t of
+# finished magnet takes 0.45 t NdPr metal and leaves 0.3 t of swarf (public: 29-32.5% Nd+Pr,
+# 60-80% of the block kept); recyclers recover 0.3 t NdPr oxide per t of swarf; 7.5 t of
+# spodumene concentrate (SC6) per t of lithium hydroxide.
+CONC = ("magnets", "mixed REO concentrate")
+OXIDE = ("magnets", "NdPr oxide")
+METAL = ("magnets", "NdPr metal")
+SWARF = ("magnets", "magnet swarf")
+SPODUMENE = ("batteries", "spodumene concentrate")
+
+# Outputs that differ from version 1: mines now make concentrate, magnet plants also swarf.
+_CHAIN_OFFTAKE: dict[str, list[tuple[str, str, float]]] = {
+    "CA-NEC": [(*CONC, 12000)],
+    "US-BRL": [(*CONC, 30000)],
+    "US-SUM": [("magnets", "NdFeB magnets", 2000), (*SWARF, 600)],
+    "US-FTW": [("magnets", "NdFeB magnets", 1000), (*SWARF, 300)],
+    "US-10X": [("magnets", "NdFeB magnets", 7000), (*SWARF, 2100)],
+    "JP-MAG": [("magnets", "NdFeB magnets", 3000), (*SWARF, 900)],
+}
+
+# project_id, (sector, material), tonnes per year at full output, notes
+_INPUTS: list[tuple[str, tuple[str, str], float, str]] = [
+    ("US-TX", CONC, 19100, "3,000 t/y NdPr oxide at 15.7% NdPr (public grade)"),
+    ("US-OK", CONC, 16600, "2,600 t/y NdPr oxide at 15.7% NdPr (public grade)"),
+    ("US-MTP", CONC, 6400, "1,000 t/y NdPr oxide at 15.7% NdPr (public grade)"),
+    ("CA-SKR", CONC, 5100, "800 t/y NdPr oxide at 15.7% NdPr (public grade)"),
+    ("JP-ALY", OXIDE, 1800, "1.2 t oxide per t metal (public stoichiometry 1.17, plus losses)"),
+    ("US-ALY", OXIDE, 2400, "1.2 t oxide per t metal (public stoichiometry 1.17, plus losses)"),
+    ("US-SUM", METAL, 900, "0.45 t NdPr metal per t magnet (public: 0.4-0.5)"),
+    ("US-FTW", METAL, 450, "0.45 t NdPr metal per t magnet (public: 0.4-0.5)"),
+    ("US-10X", METAL, 3150, "0.45 t NdPr metal per t magnet (public: 0.4-0.5)"),
+    ("JP-MAG", METAL, 1350, "0.45 t NdPr metal per t magnet (public: 0.4-0.5)"),
+    ("JP-RCY", SWARF, 1000, "0.3 t NdPr oxide per t swarf"),
+    ("US-RCY", SWARF, 830, "0.3 t NdPr oxide per t swarf"),
+    ("CA-KNG", SWARF, 500, "public: about 500 t/y of magnet feed"),
+    ("JP-DYR", SWARF, 2000, "3% Dy-Tb oxide recovered from high-Dy grade swarf"),
+    ("US-LIH", SPODUMENE, 300000, "7.5 t SC6 per t lithium hydroxide"),
+    ("AU-LIH", SPODUMENE, 180000, "7.5 t SC6 per t lithium hydroxide"),
+    ("CA-LIH", SPODUMENE, 150000, "7.5 t SC6 per t lithium hydroxide"),
+]
+
+# (sector, material), {year: tonnes}, notes
+_SUPPLY: list[tuple[tuple[str, str], dict[int, float], str]] = [
+    (CONC, {2026: 20000, **dict.fromkeys(range(2027, 2036), 40000)},
+     "public basis: Mountain Pass made about 45,000 t REO in concentrate in 2024 and stopped "
+     "shipping it to China in 2025; the split by year is illustrative"),
+    (OXIDE, dict.fromkeys(range(2026, 2036), 1300),
+     "public: Mountain Pass separated about 1,300 t NdPr oxide in 2024"),
+    (SWARF, {y: 200 + 50 * n for n, y in enumerate(range(2026, 2036))},
+     "illustrative: end-of-life magnet scrap collected in allied countries"),
+    (SPODUMENE, dict.fromkeys(range(2026, 2036), 250000),
+     "illustrative: Australian and Canadian SC6 not contracted to Chinese converters"),
+]
+
+# (sector, material), year (None = every year), max_t (None = unlimited), weight, notes
+_IMPORTS: list[tuple[tuple[str, str], int | None, float | None, float, str]] = [
+    (CONC, None, 10000, 0.25, "illustrative: concentrate from non-allied mines; weighted "
+     "below its NdPr value (0.157 t x 3) so separation plants may run on it"),
+    (METAL, 2026, 2000, 3.0, "illustrative: Chinese NdPr metal, weighted like unmet metal "
+     "demand; China banned dual-use exports to Japan in January 2026 (public)"),
+    (METAL, 2027, 1500, 3.0, "illustrative: tightening export licences"),
+    *((METAL, y, 1000.0, 3.0, "illustrative: tightening export licences")
+      for y in range(2028, 2036)),
+]
+
+_CHAIN_SCENARIOS: list[dict[str, Any]] = [
+    {"scenario": "China export ban", "change": "imports_factor", "target": "all", "value": 0,
+     "notes": "no concentrate or metal from non-allied sources at all; illustrative"},
+]
+
+
 def _years() -> range:
     return range(2026, 2036)
 
 
-def example_data() -> dict[str, list[dict[str, Any]]]:
-    """The worked example as sheet -> rows of column -> value."""
+def example_data(chains: bool = True) -> dict[str, list[dict[str, Any]]]:
+    """The worked example as sheet -> rows of column -> value (version 1's without chains)."""
     project_cols = ("project_id", "name", "country", "stage", "capex_musd", "sponsor_equity_musd",
                     "lead_time_months", "start_year", "lock", "requires", "exclusive_group",
                     "notes")
@@ -228,13 +308,21 @@ def example_data() -> dict[str, list[dict[str, Any]]]:
             demand_rows.append({"sector": sector, "material": material, "year": year,
                                 "demand_t": tonnes, "weight": weight,
                                 "notes": f"illustrative{': ' + note if note else ''}"})
-    return {
+    projects = [dict(zip(project_cols, row, strict=True)) for row in _PROJECTS]
+    offtake = [(p, s, m, v) for p, s, m, v in _OFFTAKE
+               if not (chains and p in _CHAIN_OFFTAKE)]
+    if chains:
+        for project in projects:
+            if project["project_id"] == "US-ALY":
+                project.update(requires="", notes="illustrative: runs on NdPr oxide (Inputs)")
+        offtake += [(p, s, m, v) for p, rows in _CHAIN_OFFTAKE.items() for s, m, v in rows]
+    data = {
         "Settings": SETTINGS,
-        "Projects": [dict(zip(project_cols, row, strict=True)) for row in _PROJECTS],
+        "Projects": projects,
         "Offtake": [
             {"project_id": p, "sector": s, "material": m, "volume_tpa": v,
              "notes": _offtake_note(p)}
-            for p, s, m, v in _OFFTAKE
+            for p, s, m, v in offtake
         ],
         "Demand": demand_rows,
         "Financing": [dict(zip(pool_cols, row, strict=True)) for row in _POOLS],
@@ -245,6 +333,24 @@ def example_data() -> dict[str, list[dict[str, Any]]]:
         "Budget": [{"year": y, "budget_musd": b, "notes": ILLUSTRATIVE}
                    for y, b in _BUDGET.items()],
         "Scenarios": SCENARIOS,
+    }
+    if chains:
+        data |= _chain_sheets()
+    return data
+
+
+def _chain_sheets() -> dict[str, list[dict[str, Any]]]:
+    """The Inputs, Supply and Imports sheets and the chain scenario."""
+    return {
+        "Scenarios": [*SCENARIOS, *_CHAIN_SCENARIOS],
+        "Inputs": [{"project_id": p, "sector": s, "material": m, "input_tpa": t,
+                    "notes": note if PUBLIC in note else f"{ILLUSTRATIVE} yield: {note}"}
+                   for p, (s, m), t, note in _INPUTS],
+        "Supply": [{"sector": s, "material": m, "year": y, "supply_t": t, "notes": note}
+                   for (s, m), years, note in _SUPPLY for y, t in years.items()],
+        "Imports": [{"sector": s, "material": m, "year": y, "max_t": cap, "weight": w,
+                     "notes": note}
+                    for (s, m), y, cap, w, note in _IMPORTS],
     }
 
 

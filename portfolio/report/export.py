@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +107,16 @@ def _value_schema(column: Column) -> dict[str, Any]:
 
 
 def _records_schema(name: str, columns: Sequence[Column],
-                    patterns: dict[str, Column] | None = None) -> dict[str, Any]:
+                    patterns: dict[str, Column] | None = None,
+                    optional: Set[str] = frozenset()) -> dict[str, Any]:
+    """A sheet as an array of records; `optional` columns appear only in some workbooks."""
     props = {}
     for column in columns:
         entry = guide.both(name, column.name)
         props[column.name] = {**_value_schema(column),
                               "description": entry.meaning if entry else ""}
     item: dict[str, Any] = {"type": "object", "properties": props,
-                            "required": [c.name for c in columns]}
+                            "required": [c.name for c in columns if c.name not in optional]}
     if patterns:
         item["patternProperties"] = {pattern: _value_schema(column)
                                      for pattern, column in patterns.items()}
@@ -136,9 +138,11 @@ def schema() -> dict[str, Any]:
         "Budget": _records_schema("Budget", BUDGET),
         "Pools": _records_schema("Pools", POOLS),
         "Rejected": _records_schema("Rejected", REJECTED),
-        "Frontier": _records_schema("Frontier", frontier_columns([]), sector),
+        "Frontier": _records_schema("Frontier", frontier_columns([], chains=True), sector,
+                                    optional={"weighted_imports"}),
         "FrontierEntry": _records_schema("FrontierEntry", ENTRY),
-        "Scenarios": _records_schema("Scenarios", scenario_columns([]), sector),
+        "Scenarios": _records_schema("Scenarios", scenario_columns([], chains=True), sector,
+                                     optional={"weighted_imports"}),
         "Sensitivity": _records_schema("Sensitivity", SENSITIVITY),
         "Sectors": _records_schema("Sectors", SECTORS),
         "Mix": _records_schema("Mix", mix_columns([]), country),

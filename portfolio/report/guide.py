@@ -29,6 +29,9 @@ class Entry:
 
 
 _SHARED = {
+    "weighted_imports": Entry(WEIGHTED, "Sum of weight x tonnes imported over all Imports "
+                                        "rows (workbooks with chains); the first objective is "
+                                        "weighted shortfall + weighted imports."),
     "project_id": Entry(TEXT, "The project's id, as on the Projects input sheet."),
     "name": Entry(TEXT, "The project's name, as entered (its id where the name is blank)."),
     "country": Entry(TEXT, "Host country of the project, as entered."),
@@ -270,6 +273,14 @@ _CHAINS = {
                                        "tonnes not consumed by converters)."),
     ("Sectors", "supply_t"): Entry(T, "Tonnes delivered to it from allied chains (at most its "
                                       "demand)."),
+    ("Selection", "regret_shortfall"): Entry(WEIGHTED, "How much the first objective (weighted "
+                                                   "shortfall + weighted imports) rises if "
+                                                   "this project alone is dropped and the rest "
+                                                   "re-optimised; critical: nothing feasible "
+                                                   "without it."),
+    ("Scenarios", "shortfall_change"): Entry(WEIGHTED, "First objective (weighted shortfall + "
+                                                       "weighted imports) against the base "
+                                                       "(negative: better)."),
 }
 
 _PATTERNS = (

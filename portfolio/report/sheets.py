@@ -108,13 +108,13 @@ def _charts(book: Workbook, report: Report) -> None:
     charts.budget_by_year(book["Budget"], years, f"{_after(BUDGET)}2")
     if report.frontier is not None:
         _frontier_chart(book["Frontier"], report)
-        columns = frontier_columns(sector_names(report))
+        columns = frontier_columns(sector_names(report), report.case.chains)
         charts.frontier(book["Frontier"], len(report.frontier.points), 2,
                         _positions(columns, "demand_covered_pct") +
                         _positions(columns, "coverage_pct_"),
                         f"E{panel.rows(report) + 3}", on=book["Summary"])
     if "Scenarios" in book.sheetnames:
-        columns = scenario_columns(sector_names(report))
+        columns = scenario_columns(sector_names(report), report.case.chains)
         charts.scenarios(book["Scenarios"], len(report.scenarios or ()) + 1,
                          _positions(columns, "coverage_pct_"),
                          f"A{len(report.scenarios or ()) + 4}")
@@ -122,7 +122,7 @@ def _charts(book: Workbook, report: Report) -> None:
 
 def _frontier_chart(ws: Worksheet, report: Report) -> None:
     """The coverage chart below the frontier and its entry-level table."""
-    columns = frontier_columns(sector_names(report))
+    columns = frontier_columns(sector_names(report), report.case.chains)
     points = len(report.frontier.points) if report.frontier else 0
     charts.frontier(ws, points, 2, _positions(columns, "demand_covered_pct") +
                     _positions(columns, "coverage_pct_"), f"A{points + 4}")

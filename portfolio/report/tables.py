@@ -63,7 +63,8 @@ def tables(report: Report) -> list[Table]:
     if report.frontier is not None:
         out += frontier_tables(report)
     if solved and report.scenarios:
-        out.append(Table("Scenarios", scenario_columns(sector_names(report)), _scenarios(report)))
+        out.append(Table("Scenarios", scenario_columns(sector_names(report), report.case.chains),
+                         _scenarios(report)))
     if solved and report.sensitivity is not None:
         out.append(Table("Sensitivity", SENSITIVITY, _sensitivity(report)))
     if solved:
@@ -88,7 +89,8 @@ def _changes(previous: Previous, found: Sequence[Table], reasons: dict[str, str]
 
 def frontier_tables(report: Report) -> list[Table]:
     """The Frontier sheet: the levels, and each project's entry level beside them."""
-    return [Table("Frontier", frontier_columns(sector_names(report)), _frontier(report)),
+    return [Table("Frontier", frontier_columns(sector_names(report), report.case.chains),
+                  _frontier(report)),
             Table("Frontier", ENTRY, _entries(report), table="FrontierEntry")]
 
 
@@ -409,21 +411,28 @@ def _coverage_columns(sectors: Sequence[str]) -> list[Column]:
     return [Column(f"coverage_pct_{sector}", "pct") for sector in sectors]
 
 
-def _variant_figures(variant: Variant, sectors: Sequence[str]) -> list[Any]:
-    """Budget cost, weighted shortfall, demand covered % and coverage % per sector."""
+def _variant_figures(variant: Variant, sectors: Sequence[str], chains: bool) -> list[Any]:
+    """Budget cost, weighted shortfall (and imports), demand covered %, coverage per sector."""
+    imports = 1 if chains else 0
     if not variant.solved:
-        return [None] * (3 + len(sectors))
+        return [None] * (3 + imports + len(sectors))
     fig = variant.figures
     by_sector = fig.sector_coverage_pct()
-    return [fig.total_cost, fig.weighted_shortfall, fig.covered_pct,
-            *(by_sector.get(s) for s in sectors)]
+    return [fig.total_cost, fig.weighted_shortfall, *[fig.weighted_imports][:imports],
+            fig.covered_pct, *(by_sector.get(s) for s in sectors)]
 
 
-def frontier_columns(sectors: Sequence[str]) -> list[Column]:
+def _first_objective(chains: bool) -> list[Column]:
+    """Weighted shortfall, and beside it weighted imports where the workbook has chains."""
+    return [Column("weighted_shortfall", "usd"),
+            *([Column("weighted_imports", "usd")] if chains else [])]
+
+
+def frontier_columns(sectors: Sequence[str], chains: bool = False) -> list[Column]:
     """Frontier: one column per figure, and a coverage % per sector."""
     return [Column("budget_level_pct", "pct"), Column("budget_level_musd", "usd"),
             Column("status", "text"), Column("budget_cost_musd", "usd"),
-            Column("weighted_shortfall", "usd"), Column("demand_covered_pct", "pct"),
+            *_first_objective(chains), Column("demand_covered_pct", "pct"),
             *_coverage_columns(sectors), Column("projects_selected", "int"),
             Column("projects", "text"), Column("note", "text")]
 
@@ -443,7 +452,7 @@ def _frontier(report: Report) -> list[list[Any]]:
                     "projects (under min_cost, covering all demand) cost more")
         selected = variant.figures.selected if variant.solved else []
         rows.append([point.pct, point.budget_musd, variant.solution.status.value,
-                     *_variant_figures(variant, sectors),
+                     *_variant_figures(variant, sectors, report.case.chains),
                      len(selected) if variant.solved else None, ", ".join(selected), note])
     return rows
 
@@ -469,10 +478,10 @@ def _entries(report: Report) -> list[list[Any]]:
     return rows
 
 
-def scenario_columns(sectors: Sequence[str]) -> list[Column]:
+def scenario_columns(sectors: Sequence[str], chains: bool = False) -> list[Column]:
     """Scenarios: the figures, coverage per sector and the change against the base."""
     return [Column("scenario", "text"), Column("changes", "text"), Column("status", "text"),
-            Column("budget_cost_musd", "usd"), Column("weighted_shortfall", "usd"),
+            Column("budget_cost_musd", "usd"), *_first_objective(chains),
             Column("demand_covered_pct", "pct"), *_coverage_columns(sectors),
             Column("shortfall_change", "regret"), Column("cost_change_musd", "regret"),
             Column("projects_selected", "int"), Column("projects_in", "text"),
@@ -483,7 +492,8 @@ def _scenarios(report: Report) -> list[list[Any]]:
     sectors = sector_names(report)
     base = Variant(report.case, report.solution)
     rows: list[list[Any]] = [[
-        "base", "as entered", report.solution.status.value, *_variant_figures(base, sectors),
+        "base", "as entered", report.solution.status.value,
+        *_variant_figures(base, sectors, report.case.chains),
         0.0, 0.0, len(report.figures.selected), "", "", ""]]
     for outcome in report.scenarios or ():
         variant = outcome.variant
@@ -491,7 +501,8 @@ def _scenarios(report: Report) -> list[list[Any]]:
         note = " ".join(variant.diagnosis) if variant.diagnosis else (
             variant.solution.notes[0] if variant.solution.notes else "")
         rows.append([outcome.scenario.name, outcome.description,
-                     variant.solution.status.value, *_variant_figures(variant, sectors),
+                     variant.solution.status.value,
+                     *_variant_figures(variant, sectors, report.case.chains),
                      outcome.shortfall_change(), outcome.cost_change(),
                      len(variant.figures.selected) if variant.solved else None,
                      ", ".join(added), ", ".join(dropped), note])

@@ -104,7 +104,10 @@ def test_example_decision_analysis(example_result: Path) -> None:
     assert entries.loc[sorted(chosen), "entry_level_pct"].max() <= 100
     scenarios = sheets["Scenarios"]
     assert list(scenarios["scenario"]) == ["base", "Budget cut 20%", "Magnet export ban",
-                                           "Mine permitting delay"]
+                                           "Mine permitting delay", "China export ban"]
+    # With chains the first objective is weighted shortfall + weighted imports.
+    assert scenarios["weighted_imports"].iloc[0] == pytest.approx(top["weighted_imports"])
+    assert scenarios["weighted_imports"].iloc[-1] == 0  # the ban stops every import
     assert scenarios["weighted_shortfall"].iloc[1:].min() > top["weighted_shortfall"]
     sensitivity = sheets["Sensitivity"]
     assert len(sensitivity) == 1 + 3 + 11  # total, 2026-2028, eleven pools
@@ -309,3 +312,23 @@ def test_template_reference_doc_is_current() -> None:
     from portfolio.inputs.template import reference_markdown
 
     assert (ROOT / "docs" / "template.md").read_text() == reference_markdown()
+
+
+def test_the_chain_blind_example_solves_exactly_as_version_1(tmp_path: Path) -> None:
+    # The worked example before it became a chain (version 1's inputs/example.xlsx): the
+    # same selection, shortfall and cost as version 1 printed, and no chain sheets.
+    from portfolio.inputs.example import example_data
+
+    source = write_book(tmp_path / "v1.xlsx", example_data(chains=False))
+    out = tmp_path / "out.xlsx"
+    run = cli("solve", source, "-o", out, "--rank", "none", "--no-frontier", "--no-scenarios",
+              "--no-sensitivity")
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines()[0] == ("optimal: 21 of 32 projects selected, weighted "
+                                          "shortfall 182,360.6, budget cost 198.2 USD m")
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert not {"Flows", "Utilisation", "Chains"} & set(book.sheetnames)
+    selected = set(read_output(out)["Selection"]["project_id"])
+    assert selected == {"AU-ENE", "ZA-PHA", "US-SUM", "US-FTW", "US-10X", "AU-LYN", "US-MTP",
+                        "US-TX", "CA-NEC", "JP-MAG", "JP-ALY", "JP-DYR", "US-ALY", "CA-LIH",
+                        "US-GRA", "JP-GRA", "JP-CAT", "US-CAT", "AU-GAL", "CA-GER", "US-OPT"}

@@ -429,15 +429,17 @@ def test_the_templates_header_only_scenarios_sheet_reads_as_none(tmp_path: Path)
     assert load(target).scenarios == ()
 
 
-def test_the_worked_example_has_three_scenarios() -> None:
+def test_the_worked_example_has_four_scenarios() -> None:
     pipe = load(ROOT / "inputs" / "example.xlsx")
     assert [(s.name, describe(s)) for s in pipe.scenarios] == [
         ("Budget cut 20%", "total budget and annual budgets x 0.8"),
         ("Magnet export ban", "magnets demand x 1.5"),
         ("Mine permitting delay", "mining lead times +24 months"),
+        ("China export ban", "all imports x 0 (export ban)"),
     ]
     assert all(r.get("notes") for r in example_data()["Scenarios"])
-    cut, ban, delay = (apply(pipe, s) for s in pipe.scenarios)
+    cut, ban, delay, embargo = (apply(pipe, s) for s in pipe.scenarios)
+    assert pipe.imports and all(r.max_t == 0 for r in embargo.imports)
     assert cut.settings.total_budget_musd == pytest.approx(0.8 * pipe.settings.total_budget_musd)
     assert cut.budgets == pytest.approx({y: 0.8 * b for y, b in pipe.budgets.items()})
     magnets = [n for n, d in enumerate(pipe.demands) if d.sector == "magnets"]
@@ -446,6 +448,7 @@ def test_the_worked_example_has_three_scenarios() -> None:
     mines = [p for p in pipe.projects if p.stage == "mining"]
     assert mines and all(delay.project_by_id[p.project_id].lead_time_months
                          == p.lead_time_months + 24 for p in mines)
+    assert example_data(chains=False)["Scenarios"] == example_data()["Scenarios"][:3]
 
 
 METAL = {"sector": "magnets", "material": "NdPr metal"}
