@@ -1,11 +1,12 @@
 """Seeded synthetic pipelines with supply chains (contract v2), for benchmarks.
 
-The v1 generator's frame (ten plan years, the eight pools, budgets scaled so about a third
-of the projects can be afforded) around two chains: rare earth mines -> separation plants
+The v1 generator's frame (ten plan years, the eight pools, budgets scaled with total capex as
+there; sponsors bring 25-50% of capex, so fewer chains break at an unfinanceable stage) around
+two chains: rare earth mines -> separation plants
 (concentrate to NdPr oxide) -> metal plants (oxide to NdPr metal) -> magnet plants (metal to
 NdFeB magnets, with machining swarf) and recyclers (swarf back to NdPr oxide); spodumene
 mines -> refineries (spodumene concentrate to lithium hydroxide). Converters have Inputs rows
-with yields after /work/shared/domain.md "Supply chains" (illustrative, not quoted figures),
+with yields after the domain notes ("Supply chains") (illustrative, not quoted figures),
 allied Supply of concentrate, oxide, swarf and spodumene, and capped, weighted Imports of
 concentrate, metal and spodumene. Demand is on magnets, NdPr oxide and lithium hydroxide.
 """
