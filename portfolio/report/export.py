@@ -21,6 +21,7 @@ from portfolio.report import guide
 from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.contents import CRITICAL, Report
 from portfolio.report.flowtables import CHAINS, FLOWS, UTILISATION
+from portfolio.report.summary import SUMMARY
 from portfolio.report.tables import (
     BUDGET,
     COVERAGE,
@@ -32,7 +33,6 @@ from portfolio.report.tables import (
     SECTORS,
     SELECTION,
     SENSITIVITY,
-    SUMMARY,
     Table,
     frontier_columns,
     frontier_tables,
