@@ -309,7 +309,8 @@ def _check_chains(c: Chain) -> list[str]:
     weighted = 0.0
     recomputed = {"production_t": made, "consumed_t": used, "supply_t": supplied,
                   "demand_t": wanted, "delivered_t": delivered}
-    flows = {f for part in recomputed.values() for f, t in part.items() if abs(t) > TOL}
+    flows = {f for part in recomputed.values() for f, t in part.items()
+             if abs(t) > TOL and f[1] in c.years}
     for flow in sorted(flows | set(sheet) | {f for f in wanted if f[1] in c.years}):
         row = sheet.get(flow)
         if row is None:

@@ -12,6 +12,8 @@ the contract's column names, never from the product's code.
 from __future__ import annotations
 
 import copy
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +45,12 @@ def _maybe(draw: Draw, row: dict[str, Any], column: str, values: st.SearchStrate
 
 
 @st.composite
-def pipelines(draw: Draw, max_projects: int = 7, spell: bool = True) -> Data:
+def pipelines(draw: Draw, max_projects: int = 7, spell: bool = True,
+              chains: bool = False) -> Data:
     """A valid pipeline: 2..max_projects projects, 1-3 pools, 1-4 demand rows.
+
+    With `chains`, some projects are also mines or converters and the pipeline has Inputs,
+    Supply and Imports rows (`_chain_sheets`), at least one converter among them.
 
     Budgets and pool capacities are drawn as multiples of the pipeline's total capex, and
     demand is larger than one project delivers, so that limits bind as often as not. The
@@ -76,7 +82,7 @@ def pipelines(draw: Draw, max_projects: int = 7, spell: bool = True) -> Data:
             row["sponsor_equity_musd"] = capex * draw(st.sampled_from([0.8, 0.5]))
         else:
             _maybe(draw, row, "sponsor_equity_musd",
-                   st.sampled_from([0.2, 0.5, 0, 1]).map(lambda f, c=capex: f * c),
+                   st.sampled_from([0.2, 0.5, 0, 1]).map(functools.partial(operator.mul, capex)),
                    "equity" in on)
         _maybe(draw, row, "start_year", st.sampled_from([plan + 1, plan]), "start_year" in on)
         others = [q for q in ids if q != pid]
@@ -158,10 +164,62 @@ def pipelines(draw: Draw, max_projects: int = 7, spell: bool = True) -> Data:
         data["Budget"] = [
             {"year": y, "budget_musd": scale * draw(st.sampled_from([0.25, 0.1, 0.5, 0]))}
             for y in years]
+    if chains:
+        data |= _chain_sheets(draw, projects, offtake, range(plan, max(k[1] for k in keys) + 1))
     return {name: _arrange(draw, rows, spell) for name, rows in data.items()}
 
 
-SPELLINGS = (str, str.upper, str.title, " {} ".format)
+#: The feed a converter of each deliverable consumes; mines make concentrate.
+FEEDS = {MATERIALS[0]: ("magnets", "mixed REO concentrate"), MATERIALS[1]: ("Batteries",
+                                                                           "flake  graphite")}
+CONCENTRATE = FEEDS[MATERIALS[0]]
+
+
+def _chain_sheets(draw: Draw, projects: Rows, offtake: Rows, years: range) -> Data:
+    """Inputs, Supply and Imports rows for a pipeline: each project plain, a mine or a converter.
+
+    A mine adds concentrate to its outputs; a converter consumes the feed of each of its
+    outputs (the feeds spelled in other case and spacing than elsewhere, which must not
+    matter). Supply and Imports rows cover the feeds and NdPr oxide in the plan `years` (the
+    contract refuses rows after the last Demand year), Imports with a blank year or rows per
+    year, caps blank (unlimited) or small, and weights from free to dear.
+    """
+    inputs: Rows = []
+    roles = [draw(st.sampled_from(["converter", "plain", "mine", "converter"]))
+             for _ in projects]
+    if "converter" not in roles:  # at least one converter: a chain, not just more supply
+        roles[draw(st.integers(0, len(roles) - 1))] = "converter"
+    for p, role in zip(projects, roles, strict=True):
+        pid = p["project_id"]
+        makes = [(o["sector"], o["material"]) for o in offtake if o["project_id"] == pid]
+        if role == "mine":
+            offtake.append({"project_id": pid, "sector": CONCENTRATE[0],
+                            "material": CONCENTRATE[1],
+                            "volume_tpa": draw(st.sampled_from([300, 600, 100]))})
+        elif role == "converter":
+            for made in makes:
+                inputs.append({"project_id": pid, "sector": FEEDS[made][0],
+                               "material": FEEDS[made][1],
+                               "input_tpa": draw(st.sampled_from([60, 100, 200, 800]))})
+    commodities = [*FEEDS.values(), MATERIALS[0]]
+    supply = [{"sector": s, "material": m, "year": y,
+               "supply_t": draw(st.sampled_from([100, 300, 0, 40]))}
+              for (s, m), y in draw(st.lists(st.tuples(st.sampled_from(commodities),
+                                                       st.sampled_from(years)),
+                                             max_size=4, unique=True))]
+    imports: Rows = []
+    for s, m in draw(st.lists(st.sampled_from(commodities), min_size=1, max_size=3,
+                              unique=True)):
+        spread: list[int | None] = draw(st.sampled_from([[None], [*years[-2:]], [years[-1]]]))
+        for year in spread:
+            row: dict[str, Any] = {"sector": s, "material": m, "year": year}
+            _maybe(draw, row, "max_t", st.sampled_from([200, 50, 0]), True)
+            _maybe(draw, row, "weight", st.sampled_from([0.1, 0, 1, 3]), True)
+            imports.append(row)
+    return {"Inputs": inputs, "Supply": supply, "Imports": imports}
+
+
+SPELLINGS: tuple[Callable[[str], str], ...] = (str, str.upper, str.title, " {} ".format)
 
 
 def _arrange(draw: Draw, rows: Rows, spell: bool) -> Rows:
@@ -361,13 +419,12 @@ def _mutations(data: Data) -> list[tuple[str, Mutate]]:
     add("range", "Projects", _equity_over_capex)
     add("range", "Projects", _start_before_plan)
     add("range", "CapexSchedule", _disbursed_before_start)
-    for (sheet, column), value in WHOLE.items():
-        cell("fraction", sheet, column, (value,))
-    for (sheet, column), values in UNKNOWN_CHOICE.items():
-        cell("choice", sheet, column, values)
+    for (sheet, column), whole in WHOLE.items():
+        cell("fraction", sheet, column, (whole,))
+    for (sheet, column), choices in UNKNOWN_CHOICE.items():
+        cell("choice", sheet, column, choices)
     for sheet in KEYS:
-        add("duplicate", sheet, lambda draw, d, sheet=sheet: _duplicate(draw, d, sheet),
-            min_rows=2)
+        add("duplicate", sheet, functools.partial(_duplicate, sheet=sheet), min_rows=2)
     for sheet, column in (("Offtake", "project_id"), ("CapexSchedule", "project_id"),
                           ("Projects", "requires")):
         cell("unknown", sheet, column, ("P99", "X1"))

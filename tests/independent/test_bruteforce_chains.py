@@ -115,12 +115,20 @@ def _key(row: dict[str, Any]) -> Key:
     return (" ".join(row["sector"].split()).lower(), " ".join(row["material"].split()).lower())
 
 
-def first_objective(data: dict[str, Rows], chosen: set[str]) -> float:
-    """The least weighted shortfall + weighted imports of the selection, by its own LP."""
-    plan_years = range(PLAN, max(d["year"] for d in data["Demand"]) + 1)
-    online = {p["project_id"]: p["start_year"] + math.ceil(p["lead_time_months"] / 12)
-              for p in data["Projects"]}
-    converters = {r["project_id"] for r in data["Inputs"]}
+def first_objective(data: dict[str, Rows], chosen: set[str], plan: int = PLAN,
+                    weigh_imports: bool = True) -> float:
+    """The least weighted shortfall + weighted imports of the selection, by its own LP.
+
+    `data` has the contract's headers (blank cells absent or None). Without
+    `weigh_imports` (min_cost), imports cost nothing: the result is the least shortfall.
+    """
+    def get(row: dict[str, Any], column: str, default: Any) -> Any:
+        return default if row.get(column) is None else row[column]
+
+    plan_years = range(plan, max([plan, *(d["year"] for d in data["Demand"])]) + 1)
+    online = {p["project_id"]: get(p, "start_year", plan)
+              + math.ceil(p["lead_time_months"] / 12) for p in data["Projects"]}
+    converters = {r["project_id"] for r in data.get("Inputs", [])}
     prob = pulp.LpProblem("chains", pulp.LpMinimize)
     level: dict[tuple[str, int], Any] = {}  # utilisation: a variable, or 1 for a plain project
     for pid in sorted(chosen):
@@ -131,26 +139,26 @@ def first_objective(data: dict[str, Rows], chosen: set[str]) -> float:
     made: dict[tuple[Key, int], Any] = defaultdict(float)
     used: dict[tuple[Key, int], Any] = defaultdict(float)
     for rows, side, column in ((data["Offtake"], made, "volume_tpa"),
-                               (data["Inputs"], used, "input_tpa")):
+                               (data.get("Inputs", []), used, "input_tpa")):
         for r in rows:
             for year in plan_years:
                 if (r["project_id"], year) in level:
                     side[_key(r), year] += r[column] * level[r["project_id"], year]
     allied: dict[tuple[Key, int], Any] = defaultdict(float, made)
-    for r in data["Supply"]:
+    for r in data.get("Supply", []):
         allied[_key(r), r["year"]] += r["supply_t"]
     bought: dict[tuple[Key, int], Any] = {}
     costs = []
-    for r in data["Imports"]:
-        for year in plan_years if r["year"] is None else [r["year"]]:
-            m = prob.add_variable(f"m_{len(bought)}", 0, r["max_t"])
+    for r in data.get("Imports", []):
+        for year in plan_years if r.get("year") is None else [r["year"]]:
+            m = prob.add_variable(f"m_{len(bought)}", 0, r.get("max_t"))
             bought[_key(r), year] = m
-            costs.append(r["weight"] * m)
+            costs.append(get(r, "weight", 1) * weigh_imports * m)
     delivered: dict[tuple[Key, int], Any] = defaultdict(float)
     for n, d in enumerate(data["Demand"]):
         x = prob.add_variable(f"d_{n}", 0, d["demand_t"])
         delivered[_key(d), d["year"]] += x
-        costs.append(d["weight"] * (d["demand_t"] - x))
+        costs.append(get(d, "weight", 1) * (d["demand_t"] - x))
     for flow in set(made) | set(used) | set(allied) | set(bought) | set(delivered):
         take, have = pulp.lpSum([delivered[flow]]), pulp.lpSum([allied[flow]])
         balance = take + used[flow] - have - bought.get(flow, 0)

