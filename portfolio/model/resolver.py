@@ -42,7 +42,7 @@ from portfolio.model.outcomes import (
     from_highs,
     highs_bound_and_gap,
 )
-from portfolio.model.solver import INF, relaxation, set_start, to_highs
+from portfolio.model.solver import INF, relaxation, run_highs, set_start, to_highs
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class LockOut:
         highs = self.highs
         highs.changeColsCost(len(self.all), self.all, objective)
         with relaxation(highs):
-            highs.run()
+            run_highs(highs)
         if highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
             self.counts.infeasible_lp += 1
             return SolveStats(Status.INFEASIBLE, None, None, None,
@@ -225,7 +225,7 @@ class LockOut:
                                   time.perf_counter() - began), incumbent
             set_start(highs, incumbent.tolist())
         self.counts.mip += 1
-        highs.run()
+        run_highs(highs)
         status = from_highs(highs)
         seconds = time.perf_counter() - began
         if not status.has_solution:
@@ -247,7 +247,7 @@ class LockOut:
         highs.changeColsBounds(len(self.integer), self.integer, fixed, fixed)
         try:
             with relaxation(highs):
-                highs.run()
+                run_highs(highs)
             polished = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
             result = np.array(highs.getSolution().col_value) if polished else values
         finally:

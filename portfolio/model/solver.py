@@ -32,6 +32,7 @@ import highspy
 import numpy as np
 import pulp
 
+from portfolio.constants import NOISE
 from portfolio.errors import SolverFailure
 from portfolio.model.outcomes import (
     Solver,
@@ -166,6 +167,19 @@ def relaxation(highs: highspy.Highs) -> Iterator[None]:
         highs.setOptionValue("solve_relaxation", False)
 
 
+def run_highs(highs: highspy.Highs) -> None:
+    """Run HiGHS, resetting its process-wide thread scheduler where another count holds it.
+
+    HiGHS keeps one scheduler per process, sized by the first run. A later instance asking
+    for another thread count (ours ask for one; PuLP's own HiGHS or a notebook's may not)
+    returns an error without solving, which would read as "no solution".
+    """
+    if highs.run() == highspy.HighsStatus.kError and \
+            highs.getModelStatus() == highspy.HighsModelStatus.kNotset:
+        highspy.Highs.resetGlobalScheduler(True)
+        highs.run()
+
+
 def set_start(highs: highspy.Highs, values: Sequence[float]) -> None:
     """Hand HiGHS a feasible point (one value per column) as its first incumbent."""
     solution = highspy.HighsSolution()
@@ -188,6 +202,9 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
         super().buildSolverModel(lp)
         if self.start:
             set_start(lp.solverModel, [self.start.get(v.name, 0.0) for v in lp.variables()])
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:
+        run_highs(lp.solverModel)
 
 
 class _CBC(pulp.COIN_CMD):  # type: ignore[misc]
@@ -227,6 +244,10 @@ def run(prob: pulp.LpProblem, options: SolverOptions,
         raise SolverFailure(f"the {options.solver} solver failed: {exc}") from None
     seconds = time.perf_counter() - began
     status = from_pulp(prob, options.solver)
+    if start and status.has_solution and _stale(prob, options):
+        # HiGHS 1.16, given a start, can solve a MIP in presolve yet hand back the start's
+        # columns with the optimum's objective value; solving without the start is exact.
+        return run(prob, options)
     value = pulp.value(prob.objective) if status.has_solution else None
     objective = None if value is None else float(value)
     if options.solver is not Solver.HIGHS:
@@ -241,6 +262,15 @@ def run(prob: pulp.LpProblem, options: SolverOptions,
     return SolveStats(status, objective, bound, gap, seconds,
                       nodes=max(0, int(info.mip_node_count)) if mip else 0,
                       iterations=max(0, int(info.simplex_iteration_count)))
+
+
+def _stale(prob: pulp.LpProblem, options: SolverOptions) -> bool:
+    """Whether HiGHS's objective value is not that of the columns it returned."""
+    if options.solver is not Solver.HIGHS or not prob.isMIP():
+        return False
+    reported = float(prob.solverModel.getInfo().objective_function_value)
+    held = float(pulp.value(prob.objective) or 0.0)
+    return abs(reported - held) > NOISE * max(1.0, abs(reported))
 
 
 def _within_bounds(var: pulp.LpVariable, value: float) -> float:
