@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from benchmarks.generate import POOLS, START, YEARS
+from benchmarks.generate import START, YEARS, funding
 from portfolio.inputs.vocabulary import Stage
 
 Commodity = tuple[str, str]
@@ -155,17 +155,5 @@ def chain_pipeline(n: int, seed: int = 1) -> dict[str, list[dict[str, Any]]]:
     imports = [_rows(c, year=y, weight=weight,
                      max_t=round(feed_capacity.get(c, 0.0) * first * 0.92 ** (y - START)))
                for c, (weight, first) in IMPORTS.items() for y in YEARS]
-    total_capex = sum(p["capex_musd"] for p in projects)
-    scale = total_capex / 1000
-    pools = [pool | {"capacity_musd": round(scale * share)} for pool, share in
-             zip(POOLS, [40, 30, 300, 250, 900, 600, 120, 100], strict=True)]
-    budget = round(total_capex * 0.02, 1)
-    return {
-        "Settings": [{"setting": k, "value": v} for k, v in {
-            "plan_start_year": START, "total_budget_musd": budget,
-            "objective": "max_coverage", "max_lead_time_months": 84,
-            "max_public_share": 0.8, "mip_gap": 0.001, "time_limit_s": 120}.items()],
-        "Projects": projects, "Offtake": offtake, "Inputs": inputs, "Supply": supply,
-        "Imports": imports, "Demand": demand, "Financing": pools,
-        "Budget": [{"year": y, "budget_musd": round(budget * 0.3, 1)} for y in YEARS],
-    }
+    return {**funding(projects), "Projects": projects, "Offtake": offtake, "Inputs": inputs,
+            "Supply": supply, "Imports": imports, "Demand": demand}

@@ -84,6 +84,11 @@ def pipeline(n: int, seed: int = 1) -> dict[str, list[dict[str, Any]]]:
     demand = [{"sector": s, "material": m, "year": y,
                "demand_t": round(supply.get((s, m), 0.0) * 0.4 * (1 + 0.08 * (y - START))),
                "weight": weights[s]} for s, m in materials for y in YEARS]
+    return {**funding(projects), "Projects": projects, "Offtake": offtake, "Demand": demand}
+
+
+def funding(projects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Settings, Financing and Budget scaled to the pipeline's capex (2% of it to spend)."""
     total_capex = sum(p["capex_musd"] for p in projects)
     scale = total_capex / 1000
     pools = [pool | {"capacity_musd": round(scale * capacity)} for pool, capacity in
@@ -94,7 +99,7 @@ def pipeline(n: int, seed: int = 1) -> dict[str, list[dict[str, Any]]]:
             "plan_start_year": START, "total_budget_musd": budget,
             "objective": "max_coverage", "max_lead_time_months": 84,
             "max_public_share": 0.8, "mip_gap": 0.001, "time_limit_s": 120}.items()],
-        "Projects": projects, "Offtake": offtake, "Demand": demand, "Financing": pools,
+        "Financing": pools,
         "Budget": [{"year": y, "budget_musd": round(budget * 0.3, 1)} for y in YEARS],
     }
 
