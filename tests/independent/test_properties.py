@@ -240,8 +240,6 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return int(exited.value.code or 0), capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="bug (/tmp/ch/bugs.md): a v1 pipeline solved at budget "
-                   "cost 16.0 where the brute force finds 14.5 at the same shortfall")
 def test_solve_matches_checker_and_brute_force(capsys: pytest.CaptureFixture[str]) -> None:
     outcomes: Counter[int] = Counter()
 
