@@ -140,8 +140,7 @@ def validate(path: Path) -> None:
     from portfolio.run import load
 
     case = load(path, HOOKS)
-    click.echo(f"{path}: valid: {len(case.projects)} projects, {len(case.pools)} pools, "
-               f"{len(case.demands)} demand rows")
+    click.echo(f"{path}: valid: {case.contents}")
 
 
 @cli.command()

@@ -27,6 +27,11 @@ def demand_key(sector: str, material: str) -> DemandKey:
     return (" ".join(sector.split()).casefold(), " ".join(material.split()).casefold())
 
 
+def _count(n: int, thing: str) -> str:
+    """"1 pool", "2 pools"."""
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A named what-if case: the Scenarios rows sharing one name, in sheet order.
@@ -64,6 +69,16 @@ class Case:
         Without them the model is v1's: each project's Offtake counts toward Demand directly.
         """
         return bool(self.inputs or self.supplies or self.imports)
+
+    @property
+    def contents(self) -> str:
+        """What the workbook holds, in the words of `portfolio validate`'s line."""
+        held = [_count(len(self.projects), "project"), _count(len(self.pools), "pool"),
+                _count(len(self.demands), "demand row")]
+        if self.chains:
+            held.append(f"chains of {len(self.inputs)} Inputs, {len(self.supplies)} Supply "
+                        f"and {len(self.imports)} Imports rows")
+        return ", ".join(held)
 
     @cached_property
     def project_by_id(self) -> dict[str, Project]:

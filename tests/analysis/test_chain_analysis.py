@@ -148,3 +148,13 @@ def test_an_export_ban_scenario_stops_the_imported_feed(tmp_path: Path) -> None:
     assert capped.solution.selected == {"X"}
     assert abs(capped.first_objective - 542) < 1e-6
     assert abs(capped.weighted_imports - 42) < 1e-6
+
+
+def test_validate_counts_the_chain_rows(tmp_path: Path) -> None:
+    from tests.helpers import cli
+
+    run = cli("validate", write_book(tmp_path / "in.xlsx", chain()))
+    assert run.code == 0
+    assert run.stdout.strip().endswith(
+        "valid: 3 projects, 1 pool, 3 demand rows, chains of 2 Inputs, 0 Supply and 0 Imports "
+        "rows")
