@@ -383,6 +383,11 @@ def _demand_matching(offtakes: list[Located[Offtake]],
         if key not in allied:  # imports feed converters only, never Demand
             warnings.append(f"Demand: no project delivers {demand.sector}/{demand.material}; "
                             "that demand stays uncovered")
+    makers = {o.project_id for _, _, o in offtakes}
+    for pid in dict.fromkeys(feed.project_id for _, _, feed in inputs):
+        if pid not in makers:
+            warnings.append(f"{pid} has Inputs rows but no Offtake row: it would consume feed "
+                            "and make nothing, so it never runs")
     for _, _, feed in inputs:
         if demand_key(feed.sector, feed.material) not in provided:
             warnings.append(f"{feed.project_id} consumes {feed.sector}/{feed.material}, which "

@@ -158,3 +158,12 @@ def test_validate_counts_the_chain_rows(tmp_path: Path) -> None:
     assert run.stdout.strip().endswith(
         "valid: 3 projects, 1 pool, 3 demand rows, chains of 2 Inputs, 0 Supply and 0 Imports "
         "rows")
+
+
+def test_validation_warns_of_a_converter_that_makes_nothing(tmp_path: Path) -> None:
+    # X keeps its Inputs row but its Offtake row is gone: running it could only cost feed.
+    data = chain(Offtake=[offtake("M", 1000, **CONC), offtake("S", 100)])
+    case = load(write_book(tmp_path / "in.xlsx", data))
+    assert ("X has Inputs rows but no Offtake row: it would consume feed and make nothing, so "
+            "it never runs") in case.warnings
+    assert not any("S has Inputs" in w for w in case.warnings)
