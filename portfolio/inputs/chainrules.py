@@ -2,7 +2,7 @@
 
 The row models check each value; these check what only the rows together say: a converter
 consuming its own output, a commodity imported both "every year" and in given years, and
-years the plan does not reach. Commodities match as everywhere else: on sector and material,
+years after the plan's end. Commodities match as everywhere else: on sector and material,
 ignoring case and spacing.
 """
 
@@ -94,16 +94,14 @@ def _import_years(imports: Sequence[Located[ImportRow]]) -> list[Issue]:
 
 def _within_plan(rows: Sequence[Located[Any]], plan_start: int | None,
                  last: int | None) -> list[Issue]:
-    """Supply and Imports years lie in the plan: plan_start_year to the last Demand year."""
+    """Supply and Imports years end with the plan, at the last Demand year.
+
+    Years before plan_start_year are `validate`'s rule for every dated sheet.
+    """
     found = []
     for table, row, record in rows:
         year = record.year
-        if year is None:
-            continue
-        if plan_start is not None and year < plan_start:
-            found.append(Issue(table.ref("year", row),
-                               f"year: {year} is before plan_start_year {plan_start}"))
-        elif last is not None and year > last:
+        if year is not None and last is not None and year > last:
             span = f"{plan_start}-{last}" if plan_start is not None else f"to {last}"
             found.append(Issue(table.ref("year", row), (
                 f"year: {year} is after the last Demand year {last}; the plan runs {span}, "

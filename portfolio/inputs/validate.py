@@ -101,6 +101,8 @@ def load(path: Path) -> Case:
         _not_before(projects, "start_year", plan_start, issues)
         _not_before(demands, "year", plan_start, issues)
         _not_before(budget_rows, "year", plan_start, issues)
+        _not_before(supply_rows, "year", plan_start, issues)
+        _not_before(import_rows, "year", plan_start, issues)
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
     issues += chain_issues(offtakes, input_rows, supply_rows, import_rows, demands, plan_start)
     warnings = _demand_matching(offtakes, demands, input_rows, supply_rows, import_rows)
