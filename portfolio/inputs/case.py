@@ -18,6 +18,7 @@ from portfolio.inputs.rows import (
     Settings,
     SupplyRow,
 )
+from portfolio.inputs.stockrows import CostShareRow, CountryBudgetRow, StockpileRow, country_key
 
 DemandKey = tuple[str, str]
 
@@ -61,23 +62,37 @@ class Case:
     inputs: tuple[InputRow, ...] = ()
     supplies: tuple[SupplyRow, ...] = ()
     imports: tuple[ImportRow, ...] = ()
+    stockpiles: tuple[StockpileRow, ...] = ()
+    country_budgets: tuple[CountryBudgetRow, ...] = ()
+    cost_shares: tuple[CostShareRow, ...] = ()
 
     @property
     def chains(self) -> bool:
-        """Whether the workbook uses v2 chains (any Inputs, Supply or Imports row).
+        """Whether the workbook uses v2 flows (any Inputs, Supply, Imports or Stockpiles row).
 
         Without them the model is v1's: each project's Offtake counts toward Demand directly.
+        Stock released joins a commodity's allied tonnes, so stockpiles use the chain balances.
         """
-        return bool(self.inputs or self.supplies or self.imports)
+        return bool(self.inputs or self.supplies or self.imports or self.stockpiles)
+
+    @property
+    def governments(self) -> bool:
+        """Whether the workbook uses v2 governments (CountryBudgets or CostShare rows)."""
+        return bool(self.country_budgets or self.cost_shares)
 
     @property
     def contents(self) -> str:
         """What the workbook holds, in the words of `portfolio validate`'s line."""
         held = [_count(len(self.projects), "project"), _count(len(self.pools), "pool"),
                 _count(len(self.demands), "demand row")]
-        if self.chains:
+        if self.inputs or self.supplies or self.imports:
             held.append(f"chains of {len(self.inputs)} Inputs, {len(self.supplies)} Supply "
                         f"and {len(self.imports)} Imports rows")
+        if self.stockpiles:
+            held.append(_count(len(self.stockpiles), "stockpile"))
+        if self.governments:
+            held.append(f"{_count(len(self.country_budgets), 'country budget')} and "
+                        f"{_count(len(self.cost_shares), 'cost share')}")
         return ", ".join(held)
 
     @cached_property
@@ -181,8 +196,9 @@ class Case:
     def commodity_names(self) -> dict[DemandKey, tuple[str, str]]:
         """The spelling of each commodity as first written (Demand, Offtake, Inputs, ...)."""
         out: dict[DemandKey, tuple[str, str]] = {}
-        rows: list[Demand | Offtake | InputRow | SupplyRow | ImportRow] = [
-            *self.demands, *self.offtakes, *self.inputs, *self.supplies, *self.imports]
+        rows: list[Demand | Offtake | InputRow | SupplyRow | ImportRow | StockpileRow] = [
+            *self.demands, *self.offtakes, *self.inputs, *self.supplies, *self.imports,
+            *self.stockpiles]
         for row in rows:
             out.setdefault(demand_key(row.sector, row.material), (row.sector, row.material))
         return out
@@ -191,3 +207,41 @@ class Case:
         """`sector/material` as the workbook spells it, for sentences."""
         sector, material = self.commodity_names.get(key, key)
         return f"{sector}/{material}"
+
+    # --- v2 stockpiles and governments ------------------------------------------------------
+
+    @cached_property
+    def stockpile_by_id(self) -> dict[str, StockpileRow]:
+        """Stockpiles by id."""
+        return {k.stockpile_id: k for k in self.stockpiles}
+
+    def buying_years(self, stockpile: StockpileRow) -> tuple[int, ...]:
+        """Plan years in which the stockpile may buy: plan start to buy_until_year."""
+        last = stockpile.buy_until_year or self.settings.plan_start_year
+        return tuple(y for y in self.plan_years if y <= last)
+
+    def stock_key(self, stockpile: StockpileRow) -> DemandKey:
+        """The commodity a stockpile holds."""
+        return demand_key(stockpile.sector, stockpile.material)
+
+    @cached_property
+    def countries(self) -> dict[str, str]:
+        """Every country a pool, stockpile, CountryBudgets or CostShare row names, by key.
+
+        Values are the spelling first written; the Countries sheet lists them in this order.
+        """
+        out: dict[str, str] = {}
+        for name in [*(i.country for i in self.pools if i.country),
+                     *(k.country for k in self.stockpiles),
+                     *(r.country for r in self.country_budgets),
+                     *(r.country for r in self.cost_shares)]:
+            out.setdefault(country_key(name), name)
+        return out
+
+    def pool_country(self, pool: Pool) -> str | None:
+        """The key of the country whose budget a pool draws on (None: no country)."""
+        return country_key(pool.country) if pool.country else None
+
+    def country_name(self, key: str) -> str:
+        """A country as the workbook spells it."""
+        return self.countries.get(key, key)

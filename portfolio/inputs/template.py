@@ -39,6 +39,13 @@ SHEET_PURPOSE = {
               "usable as feedstock or delivered to Demand.",
     "Imports": "Optional (chains): non-allied feedstock converters may import, capped per "
                "year and weighted like shortfall; never delivered to Demand.",
+    "Stockpiles": "Optional (stockpiles): strategic stocks a government buys, holds and "
+                  "releases into the chain; purchases and holding costs count against the "
+                  "budgets.",
+    "CountryBudgets": "Optional (governments): a cap on each country's budget cost (its pools "
+                      "and stockpiles), for the whole plan (year blank) or one year.",
+    "CostShare": "Optional (governments): the agreed range of each country's share of the "
+                 "portfolio's total budget cost.",
 }
 
 

@@ -40,6 +40,8 @@ from portfolio.inputs.rows import (
     SupplyRow,
 )
 from portfolio.inputs.scenarios import matches_import
+from portfolio.inputs.stockrows import CostShareRow, CountryBudgetRow, StockpileRow
+from portfolio.inputs.stockrules import stock_issues, stock_warnings
 from portfolio.inputs.vocabulary import Change
 from portfolio.workbook.cells import cell_ref
 from portfolio.workbook.read import Table, Workbook, is_blank
@@ -58,6 +60,9 @@ SHEETS: dict[str, tuple[type[Row], bool]] = {
     "Inputs": (InputRow, False),
     "Supply": (SupplyRow, False),
     "Imports": (ImportRow, False),
+    "Stockpiles": (StockpileRow, False),
+    "CountryBudgets": (CountryBudgetRow, False),
+    "CostShare": (CostShareRow, False),
 }
 
 R = TypeVar("R", bound=Row)
@@ -85,6 +90,9 @@ def load(path: Path) -> Case:
     input_rows = _rows(tables["Inputs"], InputRow, issues)
     supply_rows = _rows(tables["Supply"], SupplyRow, issues)
     import_rows = _rows(tables["Imports"], ImportRow, issues)
+    stock_rows = _rows(tables["Stockpiles"], StockpileRow, issues)
+    country_rows = _rows(tables["CountryBudgets"], CountryBudgetRow, issues)
+    share_rows = _rows(tables["CostShare"], CostShareRow, issues)
 
     plan_start = settings.plan_start_year if settings else None
     _unique(tables["Projects"], ("project_id",), issues)
@@ -95,6 +103,8 @@ def load(path: Path) -> Case:
     _unique(tables["Inputs"], ("project_id", "sector", "material"), issues)
     _unique(tables["Supply"], ("sector", "material", "year"), issues)
     _unique(tables["Imports"], ("sector", "material", "year"), issues)
+    _unique(tables["Stockpiles"], ("stockpile_id",), issues)
+    _unique(tables["CostShare"], ("country",), issues)
     ids = _raw_ids(tables["Projects"])
     _known_ids(projects, [*offtakes, *input_rows], schedule_rows, ids, issues)
     if plan_start is not None:
@@ -103,9 +113,14 @@ def load(path: Path) -> Case:
         _not_before(budget_rows, "year", plan_start, issues)
         _not_before(supply_rows, "year", plan_start, issues)
         _not_before(import_rows, "year", plan_start, issues)
+        _not_before(stock_rows, "buy_until_year", plan_start, issues)
+        _not_before(country_rows, "year", plan_start, issues)
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
     issues += chain_issues(offtakes, input_rows, supply_rows, import_rows, demands, plan_start)
-    warnings = _demand_matching(offtakes, demands, input_rows, supply_rows, import_rows)
+    issues += stock_issues(stock_rows, country_rows, demands)
+    warnings = _demand_matching(offtakes, demands, input_rows, [*supply_rows, *stock_rows],
+                                import_rows)
+    warnings += stock_warnings(stock_rows, country_rows, share_rows, pools, demands, input_rows)
     scenarios = _scenarios(scenario_rows, tables, ids, issues)
 
     if issues or settings is None:
@@ -129,6 +144,9 @@ def load(path: Path) -> Case:
         inputs=tuple(r for _, _, r in input_rows),
         supplies=tuple(r for _, _, r in supply_rows),
         imports=tuple(r for _, _, r in import_rows),
+        stockpiles=tuple(r for _, _, r in stock_rows),
+        country_budgets=tuple(r for _, _, r in country_rows),
+        cost_shares=tuple(r for _, _, r in share_rows),
     )
 
 
@@ -359,7 +377,7 @@ def _schedule(
 def _demand_matching(offtakes: list[Located[Offtake]],
                      demands: list[Located[Demand]],
                      inputs: list[Located[InputRow]],
-                     supplies: Sequence[Located[SupplyRow]],
+                     supplies: Sequence[Located[SupplyRow] | Located[StockpileRow]],
                      imports: Sequence[Located[ImportRow]]) -> list[str]:
     """Warn about likely typos and dead ends: offtake nobody demands or consumes.
 

@@ -11,7 +11,7 @@ import pulp
 from portfolio.constants import EPS
 from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
-from portfolio.model import chains
+from portfolio.model import chains, governments, stocks
 from portfolio.model import constraints as c
 from portfolio.model.container import Model, Names, pair_upper_bound
 
@@ -39,11 +39,15 @@ def build(case: Case, *, locked_out: frozenset[str] = frozenset(),
     c.pool_capacity(model)
     c.total_budget(model)
     c.annual_budget(model)
+    governments.country_budget(model)
+    governments.cost_share(model)
     c.schedule_limit(model)
     c.locks(model, locked_out)
     c.requirements(model)
     c.exclusive_groups(model)
     if case.chains:
+        stocks.stock_cap(model)
+        stocks.stock_level(model)
         chains.utilisation_cap(model)
         chains.commodity_balance(model)
         chains.allied_delivery(model)
@@ -55,7 +59,7 @@ def build(case: Case, *, locked_out: frozenset[str] = frozenset(),
 
 
 def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None:
-    """Create y, x, z and s (and u, m for chains), skipping pairs that never carry money."""
+    """Create y, x, z and s (u, m for chains; b, r for stockpiles), skipping idle pairs."""
     case, names = model.case, model.names
     for project in case.projects:
         pid = project.project_id
@@ -75,6 +79,7 @@ def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None
         case.pool_by_id[iid].budget_cost_rate * var for (_, iid), var in model.x.items()
     )
     if case.chains:
+        stocks.stock_variables(model)
         chains.chain_variables(model, full_coverage)
         return
     if full_coverage:

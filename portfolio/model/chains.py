@@ -3,7 +3,7 @@
 Notation as in `portfolio.model.container`, for commodity c and plan year Y:
 level_pY = u_pY for a converter online in Y, y_p for any other project online in Y, 0 before;
 production P_cY = sum_p out_pc * level_pY; consumption Q_cY = sum_p in_pc * level_pY;
-allied availability A_cY = P_cY + supply_cY; imports m_cY in [0, max_t]; delivered
+allied availability A_cY = P_cY + supply_cY + released_cY (stockpiles); imports m_cY in [0, max_t]; delivered
 d_r = demand_r - s_r (max_coverage) or demand_r (min_cost, full delivery).
 
 `chain_variables` makes u and m; `build` then calls the families in this module's order in
@@ -18,6 +18,7 @@ from collections import defaultdict
 import pulp
 
 from portfolio.inputs.case import Case, demand_key
+from portfolio.model import stocks
 from portfolio.model.container import Family, Flow, Model
 
 #: (tonnes per year at full output, level column, whether the project is a converter)
@@ -108,7 +109,7 @@ def commodity_balance(m: Model) -> None:
         uses = pulp.lpSum([_delivered(m, r) for r in rows.get(flow, [])]
                           + [tpa * var for tpa, var, _ in consumed])
         available = pulp.lpSum([tpa * var for tpa, var, _ in production.get(flow, [])]
-                               + [m.case.supply_t.get(flow, 0.0)])
+                               + stocks.released(m, flow) + [m.case.supply_t.get(flow, 0.0)])
         imported = m.imports.get(flow)
         if imported is not None:
             available += imported
@@ -130,6 +131,6 @@ def allied_delivery(m: Model) -> None:
         flow = (demand_key(demand.sector, demand.material), demand.year)
         terms = [(tpa if converter else min(tpa, demand.demand_t)) * var
                  for tpa, var, converter in production.get(flow, [])]
-        available = pulp.lpSum([*terms, case.supply_t.get(flow, 0.0)])
+        available = pulp.lpSum([*terms, *stocks.released(m, flow), case.supply_t.get(flow, 0.0)])
         m.add(_delivered(m, row) <= available, Family.ALLIED, row)
 

@@ -12,6 +12,7 @@ import pulp
 
 from portfolio.constants import EPS
 from portfolio.inputs.vocabulary import Lock, Target
+from portfolio.model import stocks
 from portfolio.model.container import Family, Model
 
 
@@ -75,24 +76,21 @@ def pool_capacity(m: Model) -> None:
 
 
 def total_budget(m: Model) -> None:
-    """Total budget: sum_pi budget_cost_rate_i * x_pi <= total_budget_musd."""
-    if not m.x:
+    """Total budget: sum_pi budget_cost_rate_i * x_pi + stockpile cost <= total_budget_musd."""
+    if not m.x and not m.bought and not m.case.stockpiles:
         return
     m.add(m.budget_cost <= m.case.settings.total_budget_musd, Family.BUDGET, Target.TOTAL)
 
 
 def annual_budget(m: Model) -> None:
-    """Annual budgets: for each Budget year Y, sum_pi rate_i * x_pi * share_pY <= budget_Y."""
-    case = m.case
-    for year, limit in sorted(case.budgets.items()):
-        terms: list[pulp.LpAffineExpression] = []
-        for project in case.projects:
-            share = case.disbursement(project).get(year, 0.0)
-            if share <= 0:
-                continue
-            terms.extend(share * pool.budget_cost_rate * var for pool, var in m.pools_of(project))
-        if terms:
-            m.add(pulp.lpSum(terms) <= limit, Family.BUDGET, year)
+    """Annual budgets: for each Budget year Y, sum_pi rate_i * x_pi * share_pY + stock_Y <= budget_Y.
+
+    stock_Y is the stockpiles' budget cost in Y (`portfolio.model.stocks.cost_in`).
+    """
+    for year, limit in sorted(m.case.budgets.items()):
+        spent = stocks.financing_cost(m, year=year) + stocks.stock_cost(m, year=year)
+        if spent.items() or spent.constant:
+            m.add(spent <= limit, Family.BUDGET, year)
 
 
 def schedule_limit(m: Model) -> None:

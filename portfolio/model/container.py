@@ -8,6 +8,10 @@ x_pi = 0), `z_pi` in {0,1} marks a pool that backs p where the pool has a minimu
 v2 chains (`portfolio.model.chains`): `u_pY` in [0, y_p] is converter p's utilisation in plan
 year Y, `m_cY` in [0, max_t] the tonnes of commodity c imported in Y, and the first objective
 adds the weighted imports to the weighted shortfall.
+
+v2 stockpiles (`portfolio.model.stocks`): `b_kY` >= 0 is the tonnes stockpile k buys in year Y
+(up to its buy_until_year), `r_kY` >= 0 the tonnes it releases; releases join the chain
+balances. v2 governments (`portfolio.model.governments`): country budget and cost-share rows.
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ class Family(StrEnum):
     UTILISATION = "utilisation"
     BALANCE = "balance"
     ALLIED = "allied"
+    STOCK_CAP = "stock-cap"
+    STOCK_LEVEL = "stock-level"
+    COUNTRY = "country"
+    SHARE_MIN = "share-min"
+    SHARE_MAX = "share-max"
     HOLD = "lexicographic"
 
 
@@ -67,6 +76,9 @@ _PARTS: dict[Family, tuple[str, ...]] = {
     Family.EXCLUSIVE: ("group",), Family.SHORTFALL: ("row",), Family.COVER: ("row",),
     Family.HOLD: ("plain",), Family.UTILISATION: ("project", "plain"),
     Family.BALANCE: ("commodity", "plain"), Family.ALLIED: ("row",),
+    Family.STOCK_CAP: ("stockpile", "plain"), Family.STOCK_LEVEL: ("stockpile", "plain"),
+    Family.COUNTRY: ("country", "plain"), Family.SHARE_MIN: ("country",),
+    Family.SHARE_MAX: ("country",),
 }
 RowKey = tuple[Any, ...]
 #: A (commodity, plan year) pair: the index of imports and chain balances.
@@ -97,7 +109,7 @@ class Names:
         """The name part of one key part (see `_PARTS`)."""
         if kind == "project":
             return self.token(str(raw))
-        if kind in ("pool", "group"):
+        if kind in ("pool", "group", "stockpile", "country"):
             return self.token(f"{kind}:{raw}")
         if kind == "row":
             return str(int(raw) + 1)
@@ -121,6 +133,8 @@ class Model:
     u: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     imports: dict[Flow, pulp.LpVariable] = field(default_factory=dict)
     weighted_imports: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
+    bought: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    released: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     budget_cost: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
     rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     keys: dict[tuple[Family, RowKey], str] = field(default_factory=dict)

@@ -2,11 +2,11 @@
 
 With chains, what a selection delivers is no longer a sum of volumes: converters run at the
 utilisation their feed allows. For a fixed selection the best flows are an LP (the chain
-families of `portfolio.model.chains` with every y_p fixed), solved in two phases: first the
+families of `portfolio.model.chains` with every y_p fixed, and the stock purchases b_kY with
+them: releases are flows), solved in two phases: first the
 contract's first objective (weighted shortfall + weighted imports; for `min_cost`, full
 delivery with the fewest weighted imports); then, with no Demand row delivered less than in
-the first phase, the least total utilisation and imports (weighted imports can only fall, so
-the first objective stays optimal). Equally good flows are so reported the same way every
+the first phase and weighted imports held, the least total utilisation, imports and releases. Equally good flows are so reported the same way every
 run, and no plant runs for output nobody takes.
 """
 
@@ -21,12 +21,19 @@ from portfolio.constants import NOISE, VALUE_TOLERANCE
 from portfolio.errors import SolverFailure
 from portfolio.inputs.case import Case, DemandKey, demand_key
 from portfolio.inputs.vocabulary import Objective
-from portfolio.model import chains, solver
+from portfolio.model import chains, solver, stocks
 from portfolio.model.container import Flow, Model, Names
 from portfolio.model.outcomes import SolverOptions, Status
 
 #: `limited_by` of a converter below 100% that has feed to spare: nobody takes more output.
 NO_USE = "its output is not needed"
+#: Tonnes bought per (stockpile_id, year): the first-stage stock decisions of a portfolio.
+Purchases = dict[tuple[str, int], float]
+
+
+def purchase_key(bought: Purchases | None) -> tuple[tuple[tuple[str, int], float], ...]:
+    """Purchases as a hashable key (only the non-zero ones, in order)."""
+    return tuple(sorted((k, v) for k, v in (bought or {}).items() if v > 0))
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class Flows:
     imports: dict[Flow, float]
     delivered: dict[int, float]
     limited_by: dict[tuple[str, int], str] = field(default_factory=dict)
+    bought: Purchases = field(default_factory=dict)
+    releases: dict[tuple[str, int], float] = field(default_factory=dict)
 
     @property
     def weighted_shortfall(self) -> float:
@@ -80,6 +89,21 @@ class Flows:
         return self._sum(self.case.volumes)
 
     @property
+    def released(self) -> dict[Flow, float]:
+        """released_cY: tonnes the stockpiles release, by commodity and year."""
+        out: dict[Flow, float] = defaultdict(float)
+        for (kid, year), tonnes in self.releases.items():
+            out[(self.case.stock_key(self.case.stockpile_by_id[kid]), year)] += tonnes
+        return dict(out)
+
+    def stock(self, kid: str, year: int) -> float:
+        """S_kY: the stockpile's year-end stock."""
+        stock = self.case.stockpile_by_id[kid]
+        bought = sum(v for (k, t), v in self.bought.items() if k == kid and t <= year)
+        out = sum(v for (k, t), v in self.releases.items() if k == kid and t <= year)
+        return stock.initial_t + bought - out
+
+    @property
     def consumed(self) -> dict[Flow, float]:
         """Q_cY: tonnes the selected converters consume."""
         return self._sum(self.case.consumption)
@@ -96,7 +120,7 @@ class Flows:
         """Tonnes left: production + supply + imports - consumed - delivered, per flow."""
         out: dict[Flow, float] = defaultdict(float)
         for part, sign in ((self.production, 1.0), (self.case.supply_t, 1.0),
-                           (self.imports, 1.0), (self.consumed, -1.0),
+                           (self.released, 1.0), (self.imports, 1.0), (self.consumed, -1.0),
                            (self.delivered_by_flow(), -1.0)):
             for flow, tonnes in part.items():
                 if flow[1] in self.case.plan_years:
@@ -104,38 +128,47 @@ class Flows:
         return dict(out)
 
 
-def flows(case: Case, selected: frozenset[str], options: SolverOptions | None = None) -> Flows:
-    """The flows of `selected` (cached on the case: every analysis asks for the same ones)."""
-    cache: dict[frozenset[str], Flows] = case.__dict__.setdefault("_flows", {})
-    found = cache.get(selected)
+def flows(case: Case, selected: frozenset[str], bought: Purchases | None = None,
+          options: SolverOptions | None = None) -> Flows:
+    """The flows of `selected` with stock `bought` (cached on the case: every analysis asks
+    for the same ones)."""
+    cache: dict[object, Flows] = case.__dict__.setdefault("_flows", {})
+    key = (selected, purchase_key(bought))
+    found = cache.get(key)
     if found is None:
-        found = cache[selected] = _solve(case, selected, options or SolverOptions(gap=0.0))
+        found = cache[key] = _solve(case, selected, dict(key[1]),
+                                    options or SolverOptions(gap=0.0))
     return found
 
 
-def _model(case: Case, selected: frozenset[str], full: bool) -> Model:
+def _model(case: Case, selected: frozenset[str], bought: Purchases, full: bool) -> Model:
     model = Model(case=case, prob=pulp.LpProblem("flows", pulp.LpMinimize), names=Names())
     for project in case.projects:
         pid = project.project_id
         on = 1.0 if pid in selected else 0.0
         model.y[pid] = model.prob.add_variable(f"y_{model.names.token(pid)}", on, on)
+    stocks.stock_variables(model)
+    for key, var in model.bought.items():
+        var.lowBound = var.upBound = min(bought.get(key, 0.0), var.upBound or 0.0)
     chains.chain_variables(model, full)
+    stocks.stock_level(model)
     chains.utilisation_cap(model)
     chains.commodity_balance(model)
     chains.allied_delivery(model)
     return model
 
 
-def _solve(case: Case, selected: frozenset[str], options: SolverOptions) -> Flows:
+def _solve(case: Case, selected: frozenset[str], bought: Purchases,
+           options: SolverOptions) -> Flows:
     options = SolverOptions(solver=options.solver, time_limit=options.time_limit, gap=0.0,
                             threads=options.threads, log=options.log)
     full = case.settings.objective == Objective.MIN_COST
-    model = _model(case, selected, full)
+    model = _model(case, selected, bought, full)
     first = model.weighted_shortfall + model.weighted_imports
     model.prob.setObjective(first)
     stats = solver.run(model.prob, options)
     if stats.status is Status.INFEASIBLE and full:
-        model = _model(case, selected, False)  # min_cost cannot deliver: report what can be
+        model = _model(case, selected, bought, False)  # min_cost cannot deliver: what can be
         first = model.weighted_shortfall + model.weighted_imports
         model.prob.setObjective(first)
         stats = solver.run(model.prob, options)
@@ -143,11 +176,15 @@ def _solve(case: Case, selected: frozenset[str], options: SolverOptions) -> Flow
         raise SolverFailure(f"the flow LP of a selection ended {stats.status}")
     for row, var in model.shortfall.items():  # phase 2 may not deliver less anywhere
         var.upBound = _snap(var.varValue, model.case.demands[row].demand_t)
-    model.prob.setObjective(pulp.lpSum([*model.u.values(), *model.imports.values()]))
+    if model.imports:
+        imported = pulp.value(model.weighted_imports) or 0.0
+        model.prob += model.weighted_imports <= imported + NOISE * max(1.0, imported)
+    model.prob.setObjective(pulp.lpSum([*model.u.values(), *model.imports.values(),
+                                        *model.released.values()]))
     stats = solver.run(model.prob, options)
     if stats.status is not Status.OPTIMAL:
         raise SolverFailure(f"the flow LP of a selection ended {stats.status}")
-    return _read(model, selected)
+    return _read(model, selected, bought)
 
 
 def _snap(value: float | None, upper: float) -> float:
@@ -157,7 +194,7 @@ def _snap(value: float | None, upper: float) -> float:
     return upper if abs(value - upper) <= NOISE * max(1.0, upper) else value
 
 
-def _read(model: Model, selected: frozenset[str]) -> Flows:
+def _read(model: Model, selected: frozenset[str], bought: Purchases) -> Flows:
     case = model.case
     utilisation = {k: _snap(v.varValue, 1.0) for k, v in model.u.items()
                    if k[0] in selected}
@@ -168,8 +205,12 @@ def _read(model: Model, selected: frozenset[str]) -> Flows:
         var = model.shortfall.get(row)
         short = 0.0 if var is None else _snap(var.varValue, d.demand_t)
         delivered[row] = max(0.0, d.demand_t - short)
-    found = Flows(case, selected, utilisation, imports, delivered)
-    return Flows(case, selected, utilisation, imports, delivered, _limits(found))
+    releases = {k: t for k, v in model.released.items()
+                if (t := _snap(v.varValue, v.upBound if v.upBound is not None else -1.0)) > 0}
+    found = Flows(case, selected, utilisation, imports, delivered, bought=bought,
+                  releases=releases)
+    return Flows(case, selected, utilisation, imports, delivered, _limits(found), bought,
+                 releases)
 
 
 def _limits(found: Flows) -> dict[tuple[str, int], str]:

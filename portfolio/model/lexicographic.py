@@ -76,7 +76,8 @@ def lexicographic(stages: Stages[V], case: Case) -> Solution:
         return Solution(status=first.status, stages=(first,))
     stage1 = stages.portfolio((first,), first.status, found)
     start = stages.carry(stage1, found)
-    stages.hold(Goal.SHORTFALL, held(exact_weighted_shortfall(case, stage1.selected)))
+    stages.hold(Goal.SHORTFALL, held(exact_weighted_shortfall(case, stage1.selected,
+                                                              stage1.bought)))
     second, cheaper = stages.minimise(Goal.COST, start)
     if cheaper is None:
         return stages.finish((first, second), Status.FEASIBLE, start, (STAGE2_NOTE,),
@@ -92,7 +93,8 @@ class PulpStages:
     def __init__(self, model: Model, options: SolverOptions, *, tie_break: bool = True,
                  hint: Solution | None = None) -> None:
         self.model, self.options, self.tie_break = model, options, tie_break
-        self.first_start = start_values(model, hint.selected, hint.face) if hint else None
+        self.first_start = start_values(model, hint.selected, hint.face, hint.bought) \
+            if hint else None
 
     def minimise(self, goal: Goal, start: dict[str, float] | None,
                  ) -> tuple[SolveStats, dict[str, float] | None]:
@@ -154,18 +156,31 @@ def extract(model: Model, stats: tuple[SolveStats, ...], status: Status,
         value = values.get(var.name, 0.0)
         if pid in selected and value > VALUE_TOLERANCE:
             face[(pid, iid)] = value
+    bought = {key: _snap_stock(values.get(var.name, 0.0), var.upBound)
+              for key, var in model.bought.items()}
     return Solution(status=status, selected=selected, face=face, stages=stats, notes=notes,
-                    tie_break=tie_break)
+                    tie_break=tie_break, bought={k: v for k, v in bought.items() if v > 0})
 
 
-def exact_weighted_shortfall(case: Case, selected: frozenset[str]) -> float:
+def _snap_stock(value: float, upper: float | None) -> float:
+    """Tonnes bought, solver noise removed (at 0 and at the stock cap)."""
+    if value <= VALUE_TOLERANCE:
+        return 0.0
+    if upper is not None and abs(value - upper) <= VALUE_TOLERANCE * max(1.0, upper):
+        return upper
+    return value
+
+
+def exact_weighted_shortfall(case: Case, selected: frozenset[str],
+                             bought: dict[tuple[str, int], float] | None = None) -> float:
     """The first objective of a selection: sum_d weight_d * max(0, demand_d - supply_d).
 
     With chains it is the flow LP's optimum (weighted shortfall + weighted imports, see
-    `portfolio.model.flows`); without them the closed form, without the solver.
+    `portfolio.model.flows`), given the stock `bought`; without them the closed form,
+    without the solver.
     """
     if case.chains:
-        return flows(case, selected).first_objective
+        return flows(case, selected, bought).first_objective
     return sum(d.weight * max(0.0, d.demand_t - case.supply(selected, d))
                for d in case.demands)
 
@@ -231,7 +246,8 @@ def _optimal_face(model: Model, tolerance: float = FACE_TOLERANCE) -> None:
 
 
 def start_values(model: Model, selected: frozenset[str],
-                 face: dict[tuple[str, str], float]) -> dict[str, float]:
+                 face: dict[tuple[str, str], float],
+                 bought: dict[tuple[str, int], float] | None = None) -> dict[str, float]:
     """Variable values of a known portfolio, to hand the solver as its first incumbent."""
     case = model.case
     values = {y.name: 1.0 if pid in selected else 0.0 for pid, y in model.y.items()}
@@ -240,7 +256,11 @@ def start_values(model: Model, selected: frozenset[str],
     for key, z in model.z.items():
         values[z.name] = 1.0 if values[model.x[key].name] > VALUE_TOLERANCE else 0.0
     if case.chains:
-        found = flows(case, selected)
+        found = flows(case, selected, bought)
+        for key, b in model.bought.items():
+            values[b.name] = found.bought.get(key, 0.0)
+        for key, r in model.released.items():
+            values[r.name] = found.releases.get(key, 0.0)
         for level, u in model.u.items():
             values[u.name] = found.utilisation.get(level, 0.0)
         for flow, m in model.imports.items():

@@ -150,7 +150,11 @@ class SolveStats:
 
 @dataclass(frozen=True)
 class Solution:
-    """A portfolio: selected projects and face values, with how it was established."""
+    """A portfolio: selected projects, face values and stock bought, with how it was found.
+
+    `bought` holds the tonnes each stockpile buys per year (stockpile_id, year): with the
+    selection and financing, the first-stage decisions; releases are flows of them.
+    """
 
     status: Status
     selected: frozenset[str] = frozenset()
@@ -158,6 +162,7 @@ class Solution:
     stages: tuple[SolveStats, ...] = ()
     notes: tuple[str, ...] = ()
     tie_break: tuple[SolveStats, ...] = ()
+    bought: dict[tuple[str, int], float] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:

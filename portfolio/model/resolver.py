@@ -108,7 +108,7 @@ class LockOut:
     def _known(self, solution: Solution) -> Known:
         values = self._values(solution)
         return Known(solution.selected, values,
-                     exact_weighted_shortfall(self.case, solution.selected),
+                     exact_weighted_shortfall(self.case, solution.selected, solution.bought),
                      float(self.budget_cost @ values))
 
     def _reduced(self, pid: str) -> Known | None:
@@ -117,8 +117,8 @@ class LockOut:
         Dropping projects only loosens budgets, pools and groups, so it stays feasible
         unless a dropped project is locked in or (min_cost) coverage needs it.
         """
-        if self.base is None or self.min_cost:
-            return None
+        if self.base is None or self.min_cost or self.case.cost_shares:
+            return None  # a cost share may fail once a project's financing is gone
         if self._reduced_for[0] == pid:
             return self._reduced_for[1]
         known = self._reduce(self.base, pid)
@@ -259,7 +259,7 @@ class LockOut:
 
     def _values(self, solution: Solution) -> np.ndarray:
         """Column values of a portfolio, shortfalls and ticket flags recomputed exactly."""
-        names = start_values(self.model, solution.selected, solution.face)
+        names = start_values(self.model, solution.selected, solution.face, solution.bought)
         return np.array([names.get(v.name, 0.0) for v in self.columns])
 
     def _solution(self, stages: Sequence[SolveStats], status: Status, values: np.ndarray,
@@ -280,4 +280,5 @@ def without_dependants(case: Case, solution: Solution, pid: str) -> Solution:
         dropped |= more
     selected = solution.selected - dropped
     return Solution(status=solution.status, selected=selected,
-                    face={k: v for k, v in solution.face.items() if k[0] in selected})
+                    face={k: v for k, v in solution.face.items() if k[0] in selected},
+                    bought=solution.bought)

@@ -269,7 +269,7 @@ def _stale(prob: pulp.LpProblem, options: SolverOptions) -> bool:
     if options.solver is not Solver.HIGHS or not prob.isMIP():
         return False
     reported = float(prob.solverModel.getInfo().objective_function_value)
-    held = float(pulp.value(prob.objective) or 0.0)
+    held = float(pulp.value(prob.objective) or 0.0) - float(prob.objective.constant)
     return abs(reported - held) > NOISE * max(1.0, abs(reported))
 
 
