@@ -14,6 +14,7 @@ from functools import cached_property
 from portfolio.constants import NOISE
 from portfolio.inputs.case import Case, demand_key
 from portfolio.inputs.rows import INSTRUMENTS, Demand
+from portfolio.inputs.stockrows import StockpileRow, country_key
 from portfolio.model.flows import Flows, flows
 from portfolio.model.outcomes import Solution
 
@@ -77,16 +78,59 @@ class Figures:
         return out
 
     @property
-    def total_cost(self) -> float:
-        """Total budget cost of the portfolio."""
+    def financing_cost(self) -> float:
+        """Budget cost of the financing alone."""
         return sum(v * self.rate(i) for (_, i), v in self.solution.face.items())
+
+    @property
+    def total_cost(self) -> float:
+        """Total budget cost of the portfolio: financing and stockpiles."""
+        return self.financing_cost + self.stock_cost
+
+    # --- stockpiles (v2) ------------------------------------------------------------------
+
+    def bought(self, kid: str, year: int) -> float:
+        """b_kY: tonnes the stockpile buys in a year."""
+        return self.solution.bought.get((kid, year), 0.0)
+
+    def held_to_date(self, stock: StockpileRow, year: int) -> float:
+        """H_kY: initial stock plus everything bought up to and including the year."""
+        return stock.initial_t + sum(v for (k, t), v in self.solution.bought.items()
+                                     if k == stock.stockpile_id and t <= year)
+
+    def stock_cost_in(self, stock: StockpileRow, year: int) -> float:
+        """Budget cost of a stockpile in a plan year: purchases plus holding on H_kY."""
+        per_t = stock.price_usd_per_kg / 1000
+        return per_t * (self.bought(stock.stockpile_id, year)
+                        + stock.holding_cost_pct / 100 * self.held_to_date(stock, year))
+
+    @property
+    def stock_cost(self) -> float:
+        """Budget cost of every stockpile over the plan."""
+        return sum(self.stock_cost_in(k, y) for k in self.case.stockpiles
+                   for y in self.case.plan_years)
+
+    def country_cost(self, key: str, year: int | None = None) -> float:
+        """Budget cost a country bears (its pools and stockpiles), in total or in a year."""
+        case = self.case
+        total = 0.0
+        for (pid, iid), value in self.solution.face.items():
+            if case.pool_country(case.pool_by_id[iid]) != key:
+                continue
+            share = 1.0 if year is None else \
+                case.disbursement(case.project_by_id[pid]).get(year, 0.0)
+            total += share * value * self.rate(iid)
+        years = case.plan_years if year is None else (year,)
+        total += sum(self.stock_cost_in(k, y) for k in case.stockpiles
+                     if country_key(k.country) == key for y in years if y in case.plan_years)
+        return total
 
     @cached_property
     def flows(self) -> Flows | None:
         """The selection's chain flows (None for a workbook without chains)."""
         if not self.case.chains:
             return None
-        return flows(self.case, self.solution.selected)
+        return flows(self.case, self.solution.selected, self.solution.bought)
 
     @cached_property
     def coverage(self) -> list[CoverageRow]:
@@ -114,13 +158,18 @@ class Figures:
 
     @cached_property
     def cost_by_year(self) -> dict[int, float]:
-        """Budget cost disbursed per year (CapexSchedule shares, else all in start_year)."""
+        """Budget cost disbursed per year (CapexSchedule shares, else all in start_year),
+        stockpile costs in the year they occur."""
         out: dict[int, float] = defaultdict(float)
         for pid in self.selected:
             cost = self.project_cost(pid)
             for year, share in self.case.disbursement(self.case.project_by_id[pid]).items():
                 out[year] += cost * share
-        return dict(out)
+        for stock in self.case.stockpiles:
+            for year in self.case.plan_years:
+                if (cost := self.stock_cost_in(stock, year)) > 0:
+                    out[year] += cost
+        return dict(sorted(out.items()))
 
     @cached_property
     def sectors(self) -> dict[str, tuple[float, float]]:
