@@ -18,9 +18,11 @@ import pulp
 from portfolio.analysis.reasons import blockers, cheapest_financing, musd, tonnes
 from portfolio.constants import NOISE
 from portfolio.inputs.case import Case
+from portfolio.inputs.stockrows import country_key
 from portfolio.inputs.vocabulary import Lock, Objective, Target
+from portfolio.model import governments
 from portfolio.model.build import build
-from portfolio.model.container import Family
+from portfolio.model.container import Family, Model
 from portfolio.model.flows import NO_USE, flows
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions, Status
@@ -189,10 +191,12 @@ def _group_clashes(case: Case, locked: list[str]) -> list[str]:
 
 
 def least_relaxation(case: Case, options: SolverOptions) -> list[str]:
-    """Which budgets and pool capacities must grow, and to what, for a portfolio to exist.
+    """Which budgets, pool capacities and cost shares must change for a portfolio to exist.
 
-    Elastic relaxation: each limit row `lhs <= limit` becomes `lhs - e <= limit` with
-    e >= 0, and the sum of the e (USD m) is minimised. Rows with e > 0 are the limits in
+    Elastic relaxation: each limit row `lhs <= limit` (total, annual and country budgets,
+    pool capacities, cost-share maxima) becomes `lhs - e <= limit` with e >= 0, each
+    cost-share minimum `C_c - min * C >= 0` becomes `C_c - min * C + e >= 0`, and the sum of
+    the e (USD m) is minimised. Rows with e > 0 are the limits in
     conflict. Empty when no growth of these limits helps (the conflict lies in locks,
     schedule, eligibility or supply) or when nothing needs to change.
     """
@@ -203,25 +207,88 @@ def least_relaxation(case: Case, options: SolverOptions) -> list[str]:
                for year, limit in case.budgets.items()]
     limits += [(model.row(Family.CAPACITY, pool.pool_id), f"the capacity of pool {pool.pool_id}",
                 pool.capacity_musd) for pool in case.pools]
+    for budget in case.country_budgets:
+        country = country_key(budget.country)
+        when = "" if budget.year is None else f" {budget.year}"
+        limits.append((model.row(Family.COUNTRY, country, Target.TOTAL if budget.year is None
+                                 else budget.year),
+                       f"{case.country_name(country)}'s{when} budget", budget.budget_musd))
     labels = {id(row): (label, limit) for row, label, limit in limits if row is not None}
+    shares: dict[int, tuple[Family, str]] = {
+        id(model.rows[name]): (family, str(key[0])) for (family, key), name in model.keys.items()
+        if family in (Family.SHARE_MIN, Family.SHARE_MAX)}
     slack: dict[int, pulp.LpVariable] = {}
     for constraint in model.rows.values():  # in model order, so the sentence order is stable
-        if id(constraint) in labels:
+        if id(constraint) in labels or id(constraint) in shares:
             slack[id(constraint)] = model.prob.add_variable(f"elastic_{len(slack)}", 0)
-            constraint.expr.addInPlace(slack[id(constraint)], -1)
+            # `lhs <= limit` gets -e; a share-min row `paid - min * C >= 0` gets +e
+            sign = 1 if constraint.sense == pulp.LpConstraintGE else -1
+            constraint.expr.addInPlace(slack[id(constraint)], sign)
     if not slack:
         return []
     model.prob.setObjective(pulp.lpSum(slack.values()))
     if not run(model.prob, options).status.has_solution:
         return []
+    grown = {key: var.varValue or 0.0 for key, var in slack.items()}
     changes = []
-    for key, var in slack.items():
-        grow = var.varValue or 0.0
-        if grow > NOISE:
-            label, limit = labels[key]
-            needed = math.ceil((limit + grow) * 10 - NOISE) / 10
-            changes.append(f"raise {label} from {musd(limit)} to {musd(needed)}")
+    for key, grow in grown.items():
+        if grow <= NOISE:
+            continue
+        if key in shares:
+            continue
+        label, limit = labels[key]
+        needed = math.ceil((limit + grow) * 10 - NOISE) / 10
+        changes.append(f"raise {label} from {musd(limit)} to {musd(needed)}")
+    for key, grow in grown.items():
+        if grow > NOISE and key in shares:
+            for other, var in slack.items():  # the other limits as relaxed, this share free
+                var.upBound = None if other == key else grown[other] + NOISE
+            changes.append(_share_change(model, options, *shares[key]))
     return changes
+
+
+def _share_change(model: Model, options: SolverOptions, family: Family, key: str) -> str:
+    """'the cost share asks JP for at least 30%, but its pools cannot take more than 18%'."""
+    case = model.case
+    row = next(r for r in case.cost_shares if country_key(r.country) == key)
+    name = case.country_name(key)
+    lowest = family is Family.SHARE_MAX
+    reach = extreme_share(model, options, key, lowest=lowest)
+    if lowest:
+        asked = f"the cost share asks {name} for at most {100 * row.max_share:.0f}%"
+        found = "" if reach is None else \
+            f", but the portfolios the hard constraints force leave it at least {100 * reach:.1f}%"
+    else:
+        asked = f"the cost share asks {name} for at least {100 * row.min_share:.0f}%"
+        found = "" if reach is None else \
+            f", but its pools and stockpiles cannot take more than {100 * reach:.1f}%"
+    return f"{asked}{found} (CostShare row of {name})"
+
+
+def extreme_share(model: Model, options: SolverOptions, key: str, *, lowest: bool,
+                  rounds: int = 20) -> float | None:
+    """The largest (or smallest) share C_c / C of the total budget cost a country can bear.
+
+    Dinkelbach's method on the built model: from t = 0 (or 1), solve max C_c - t * C (or min)
+    over every portfolio with a positive cost, set t to the ratio found, and stop when it no
+    longer moves. None where no portfolio with a cost exists.
+    """
+    paid, total = governments.country_cost(model, key), model.budget_cost
+    model.prob += total >= NOISE, "positive_cost"
+    ratio = 1.0 if lowest else 0.0
+    sense = 1 if lowest else -1
+    for _ in range(rounds):
+        model.prob.setObjective(sense * (paid - ratio * total))
+        if not run(model.prob, options).status.has_solution:
+            return None
+        cost = pulp.value(total) or 0.0
+        if cost <= NOISE:
+            return None
+        found = (pulp.value(paid) or 0.0) / cost
+        if abs(found - ratio) <= NOISE:
+            return found
+        ratio = found
+    return ratio
 
 
 def _uncoverable(case: Case, options: SolverOptions, row: int, members: set[Forcing]) -> str:
@@ -245,7 +312,7 @@ def _uncoverable(case: Case, options: SolverOptions, row: int, members: set[Forc
                         for p in best.selected)
         return (f"min_cost cannot cover {label}: the most any feasible portfolio delivers is "
                 f"{tonnes(delivered)} of {tonnes(demand.demand_t)}.")
-    found = flows(relaxed, best.selected)
+    found = flows(relaxed, best.selected, best.bought)
     held = sorted({f"{pid} runs at {100 * found.utilisation[(pid, year)]:.0f}% for want of "
                    f"{why}" for (pid, year), why in found.limited_by.items()
                    if year == demand.year and why != NO_USE})

@@ -55,7 +55,8 @@ def chain_gain(figures: Figures, project: Project) -> float:
     """How much the first objective falls if the project joins the selection (financing aside)."""
     case = figures.case
     base = figures.first_objective
-    added = flows(case, figures.solution.selected | {project.project_id}).first_objective
+    added = flows(case, figures.solution.selected | {project.project_id},
+                  figures.solution.bought).first_objective
     gain = base - added
     return 0.0 if gain <= NOISE * max(1.0, abs(base)) else gain
 

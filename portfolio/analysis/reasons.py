@@ -12,6 +12,7 @@ from portfolio.analysis.figures import CoverageRow, Figures
 from portfolio.constants import EPS, FULL, NOISE
 from portfolio.inputs.case import Case
 from portfolio.inputs.rows import Project
+from portfolio.inputs.stockrows import country_key
 from portfolio.inputs.vocabulary import Lock, Objective
 from portfolio.model.container import pair_upper_bound
 
@@ -179,4 +180,22 @@ def _binding_limits(figures: Figures, project: Project) -> list[str]:
         if case.eligible(project, pool) and pool.capacity_musd > 0 and \
                 figures.pool_used(pool.pool_id) >= FULL * pool.capacity_musd:
             out.append(f"pool {pool.pool_id} fully committed")
+    out.extend(_country_limits(figures, project))
+    return out
+
+
+def _country_limits(figures: Figures, project: Project) -> list[str]:
+    """Country budgets used to the full whose pools could back the project."""
+    case = figures.case
+    funders = {case.pool_country(i) for i in case.pools if case.eligible(project, i)}
+    years = set(case.disbursement(project))
+    out: list[str] = []
+    for row in case.country_budgets:
+        key = country_key(row.country)
+        if key not in funders or (row.year is not None and row.year not in years):
+            continue
+        if figures.country_cost(key, row.year) >= FULL * row.budget_musd:
+            when = "" if row.year is None else f" {row.year}"
+            out.append(f"{case.country_name(key)}'s{when} budget {musd(row.budget_musd)} "
+                       "fully used")
     return out

@@ -1,6 +1,8 @@
 """Sensitivity: what one more USD million of each budget and capacity limit is worth.
 
-Two measures per limit (the total budget, each annual Budget row, each pool's capacity):
+Two measures per limit (the total budget, each annual Budget row, each pool's capacity, each
+CountryBudgets row, and each stockpile's max_stock_t valued at its price, so that one step is
+one USD m of stock):
 
 - the marginal value from the LP: the selection (y) and the min-ticket choices (z) are
   fixed at the optimum, the budget cost is minimised over the face values alone, and the
@@ -10,7 +12,9 @@ Two measures per limit (the total budget, each annual Budget row, each pool's ca
   how much budget cost one more USD m of it saves. The same LP is re-solved with the limit
   raised by one step, so the prediction over the step is exact, not only at the margin.
   In this LP face values are bounded by their share caps only (`capacity_bounds=False`),
-  so a full pool's capacity row carries its whole value rather than the variables' bounds;
+  so a full pool's capacity row carries its whole value rather than the variables' bounds.
+  With stockpiles, purchases stay free in this LP and the first objective is held at the
+  base's (stock bought could otherwise be sold back to save budget);
 - the range of that marginal value, as in Excel Solver's Sensitivity Report: the allowable
   increase and decrease of the limit over which its dual stays the same, from HiGHS's
   ranging of the same LP (`Allowable`; None where unlimited). A limit with a zero dual keeps
@@ -35,14 +39,16 @@ from portfolio.analysis.figures import Figures, clean
 from portfolio.analysis.variants import Task, Variant, solve_all, with_total_budget
 from portfolio.constants import AGREEMENT, NOISE
 from portfolio.inputs.case import Case
-from portfolio.inputs.vocabulary import Objective
+from portfolio.inputs.stockrows import country_key
+from portfolio.inputs.vocabulary import Objective, Target
 from portfolio.model.build import build
-from portfolio.model.container import Family, Model
-from portfolio.model.lexicographic import start_values
+from portfolio.model.container import Family, Goal, Model
+from portfolio.model.lexicographic import held, start_values
 from portfolio.model.outcomes import Solver, SolverOptions, Status
 from portfolio.model.solver import run, upper_ranges
 
 TOTAL, ANNUAL, POOL = "total_budget", "annual_budget", "pool_capacity"
+COUNTRY, STOCK = "country_budget", "max_stock"
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class Limit:
     label: str
     limit_musd: float
     used_musd: float
+    per_musd: float = 1.0  # row units per USD m: tonnes per USD m for a stockpile's cap
+    year: int | None = None  # a country budget's year (None: the whole plan)
 
     @property
     def slack_musd(self) -> float:
@@ -72,6 +80,16 @@ class Limit:
         if self.kind == ANNUAL:
             budgets = {**case.budgets, int(self.key): self.limit_musd + step}
             return replace(case, budgets=budgets, warnings=())
+        if self.kind == COUNTRY:
+            rows = tuple(r.model_copy(update={"budget_musd": r.budget_musd + step})
+                         if country_key(r.country) == self.key and r.year == self.year else r
+                         for r in case.country_budgets)
+            return replace(case, country_budgets=rows, warnings=())
+        if self.kind == STOCK:
+            stocks = tuple(k.model_copy(update={"max_stock_t": k.max_stock_t
+                                                + step * self.per_musd})
+                           if k.stockpile_id == self.key else k for k in case.stockpiles)
+            return replace(case, stockpiles=stocks, warnings=())
         pools = tuple(p.model_copy(update={"capacity_musd": p.capacity_musd + step})
                       if p.pool_id == self.key else p for p in case.pools)
         return replace(case, pools=pools, warnings=())
@@ -80,6 +98,11 @@ class Limit:
         """The row of this limit in a built model (None where the model has no such row)."""
         if self.kind == POOL:
             return model.row(Family.CAPACITY, self.key)
+        if self.kind == COUNTRY:
+            return model.row(Family.COUNTRY, self.key,
+                             Target.TOTAL if self.year is None else self.year)
+        if self.kind == STOCK:
+            return model.row(Family.STOCK_CAP, self.key)
         return model.row(Family.BUDGET, self.key if self.kind == TOTAL else int(self.key))
 
 
@@ -93,6 +116,19 @@ def limits(base: Figures) -> list[Limit]:
               for year, limit in sorted(case.budgets.items())]
     found += [Limit(POOL, pool.pool_id, f"pool {pool.pool_id}'s capacity", pool.capacity_musd,
                     base.pool_used(pool.pool_id)) for pool in case.pools]
+    for row in case.country_budgets:
+        key = country_key(row.country)
+        when = "" if row.year is None else f" {row.year}"
+        found.append(Limit(COUNTRY, key, f"{case.country_name(key)}'s{when} budget",
+                           row.budget_musd, base.country_cost(key, row.year), year=row.year))
+    for stock in case.stockpiles:  # valued at its price, so that one step is one USD m
+        per_t = stock.price_usd_per_kg / 1000
+        last = max(case.buying_years(stock), default=case.settings.plan_start_year)
+        found.append(Limit(STOCK, stock.stockpile_id,
+                           f"stockpile {stock.stockpile_id}'s max_stock_t "
+                           f"({stock.max_stock_t:,.0f} t)",
+                           per_t * stock.max_stock_t, per_t * base.held_to_date(stock, last),
+                           per_musd=1 / per_t))
     return found
 
 
@@ -229,15 +265,17 @@ class Marginal:
         added, dropped = self.moved
         change = "".join([f"; in: {', '.join(added)}" if added else "",
                           f"; out: {', '.join(dropped)}" if dropped else ""])
+        how = "by choosing other projects" if added or dropped else \
+            "with the same projects" + (" and other stock purchases"
+                                        if self.base.case.stockpiles else "")
         if self.reselected and objective != Objective.MIN_COST and ds < 0:
             goal = ("the weighted shortfall and imports" if self.base.case.chains
                     else "the weighted shortfall")
             return (f"{raised} lowers {goal} by {-ds:,.1f} ({-ds / step:,.1f} "
-                    f"per USD m) by choosing other projects{change}; "
+                    f"per USD m) {how}{change}; "
                     f"{f'budget cost {dc:+,.4g} USD m' if dc else 'budget cost unchanged'}.")
         if self.reselected:
-            return (f"{raised} lowers the budget cost by {-dc:,.4g} USD m by choosing other "
-                    f"projects{change}.")
+            return f"{raised} lowers the budget cost by {-dc:,.4g} USD m {how}{change}."
         if dc < 0:
             return f"{raised} lowers the budget cost by {-dc:,.4g} USD m, as the LP predicts."
         return f"{raised} confirms it: no change."
@@ -269,26 +307,30 @@ def fixed_selection_lp(base: Figures, found: list[Limit], step: float,
     for the whole answer where the LP has no solution at the base.
     """
     model = build(base.case, capacity_bounds=False)
-    chosen = start_values(model, base.solution.selected, base.solution.face)
+    chosen = start_values(model, base.solution.selected, base.solution.face,
+                          base.solution.bought)
     for var in (*model.y.values(), *model.z.values()):
         var.lowBound = var.upBound = chosen[var.name]
         var.cat = pulp.LpContinuous
+    if model.bought and base.case.settings.objective != Objective.MIN_COST:
+        model.hold(Goal.SHORTFALL, held(base.first_objective))  # stock could buy it back
     model.prob.setObjective(model.budget_cost)
     lp = replace(options or SolverOptions(), solver=Solver.HIGHS, gap=0.0)
     if run(model.prob, lp).status is not Status.OPTIMAL:
         return None
     cost = float(pulp.value(model.budget_cost) or 0.0)
     rows = [limit.row(model) for limit in found]
-    duals = [float(row.pi or 0.0) if row is not None else 0.0 for row in rows]
+    duals = [float(row.pi or 0.0) * limit.per_musd if row is not None else 0.0
+             for row, limit in zip(rows, found, strict=True)]
     ranges = _allowable(model.prob, found, rows, duals)
     changes: list[float | None] = []
-    for row in rows:
+    for row, limit in zip(rows, found, strict=True):
         if row is None:
             changes.append(0.0)
             continue
-        row.constant -= step
+        row.constant -= step * limit.per_musd
         stats = run(model.prob, lp)
-        row.constant += step
+        row.constant += step * limit.per_musd
         changes.append(clean(float(pulp.value(model.budget_cost) or 0.0) - cost, cost)
                        if stats.status is Status.OPTIMAL else None)
     return duals, changes, ranges
@@ -317,9 +359,10 @@ def _allowable(prob: pulp.LpProblem, found: list[Limit], rows: list[pulp.LpConst
             out.append(None)
             continue
         rhs, (lowest, highest) = -float(row.constant), span
+        unit = limit.per_musd  # row units per USD m
         up = None if dual >= -NOISE or math.isinf(highest) else \
-            max(0.0, clean(highest - rhs, rhs))
-        down = None if math.isinf(lowest) else max(0.0, clean(rhs - lowest, rhs))
+            max(0.0, clean((highest - rhs) / unit, rhs / unit))
+        down = None if math.isinf(lowest) else max(0.0, clean((rhs - lowest) / unit, rhs / unit))
         out.append(Allowable(up, down))
     return out
 

@@ -432,6 +432,8 @@ _VALUE_HINTS = {
     "max_lead_time_months": "max_lead_time_months is the schedule limit in months, or none "
                             "for no limit",
     "imports_factor": "imports_factor multiplies the Imports caps (0 = an export ban)",
+    "country_budget_factor": "country_budget_factor multiplies a country's CountryBudgets "
+                             "limits (0.8 = 20% less)",
 }
 _scenario_lock = choice(*SCENARIO_LOCKS)
 _at_least_zero = bounded(ge=0)
@@ -477,7 +479,8 @@ class ScenarioRow(Row):
         "multiply a budget, demand or pool capacity by value; lock sets a project's lock; "
         "delay_months adds value months to lead times; max_lead_time_months sets the schedule "
         "limit; imports_factor multiplies Imports caps (0 = an export ban; an unlimited import "
-        "stays unlimited unless the value is 0).",
+        "stays unlimited unless the value is 0); country_budget_factor multiplies a country's "
+        "CountryBudgets limits.",
         json_schema_extra=fmt("choice", CHANGES),
     )
     target: Text | None = Field(
@@ -486,7 +489,8 @@ class ScenarioRow(Row):
         "budgets), total, or a year on the Budget sheet. demand_factor: blank or all, a sector "
         "or a material. capacity_factor: blank or all, or a pool_id. lock: a project_id. "
         "delay_months: blank or all, a stage, or a project_id. max_lead_time_months: blank. "
-        "imports_factor: blank or all, a material or a sector/material on the Imports sheet.",
+        "imports_factor: blank or all, a material or a sector/material on the Imports sheet. "
+        "country_budget_factor: blank or all, or a country on the CountryBudgets sheet.",
         json_schema_extra=fmt("text"),
     )
     value: float | str = Field(

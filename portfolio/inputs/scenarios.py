@@ -25,6 +25,7 @@ from portfolio.inputs.rows import (
     Project,
     ScenarioRow,
 )
+from portfolio.inputs.stockrows import country_key
 from portfolio.inputs.vocabulary import Change, Lock, ScenarioLock
 from portfolio.workbook.values import shown
 
@@ -77,7 +78,9 @@ def apply(case: Case, scenario: Scenario) -> Case:
       (max_lead_time_months) with its longer lead time;
     - max_lead_time_months replaces the schedule limit (`none`: no limit);
     - imports_factor multiplies the max_t of Imports rows of a material or sector/material
-      (0 = an export ban; a blank, unlimited max_t stays unlimited unless the factor is 0).
+      (0 = an export ban; a blank, unlimited max_t stays unlimited unless the factor is 0);
+    - country_budget_factor multiplies budget_musd of a country's CountryBudgets rows (every
+      country's for all).
 
     The result has no scenarios of its own; input hash, warnings and disbursement schedule
     are kept.
@@ -91,6 +94,7 @@ def apply(case: Case, scenario: Scenario) -> Case:
     delays = {project.project_id: 0 for project in case.projects}
     limit = settings.max_lead_time_months
     import_factors = [1.0] * len(case.imports)
+    country_factors = [1.0] * len(case.country_budgets)
 
     for row in scenario.changes:
         if row.change == Change.BUDGET_FACTOR:
@@ -122,6 +126,10 @@ def apply(case: Case, scenario: Scenario) -> Case:
                 if row.everything or matches_import(str(row.target), terms.sector,
                                                     terms.material):
                     import_factors[n] *= float(row.value)
+        elif row.change == Change.COUNTRY_BUDGET_FACTOR:
+            for n, budget in enumerate(case.country_budgets):
+                if row.everything or country_key(str(row.target)) == country_key(budget.country):
+                    country_factors[n] *= float(row.value)
 
     projects = tuple(_project(p, delays[p.project_id], locks) for p in case.projects)
     demands = tuple(
@@ -143,6 +151,9 @@ def apply(case: Case, scenario: Scenario) -> Case:
         budgets=budgets,
         scenarios=(),
         imports=tuple(_import(r, f) for r, f in zip(case.imports, import_factors, strict=True)),
+        country_budgets=tuple(
+            r if f == 1.0 else r.model_copy(update={"budget_musd": r.budget_musd * f})
+            for r, f in zip(case.country_budgets, country_factors, strict=True)),
     )
 
 
@@ -208,6 +219,11 @@ def _imports(row: ScenarioRow) -> str:
     return f"{what} x {shown(row.value)}{ban}"
 
 
+def _country(row: ScenarioRow) -> str:
+    what = "all country budgets" if row.everything else f"{row.target}'s budgets"
+    return f"{what} x {shown(row.value)}"
+
+
 def _limit(row: ScenarioRow) -> str:
     return "no schedule limit" if row.value == NO_LIMIT else \
         f"schedule limit {shown(row.value)} months"
@@ -221,4 +237,5 @@ _PHRASES: dict[str, Callable[[ScenarioRow], str]] = {
     "delay_months": _delay,
     "max_lead_time_months": _limit,
     "imports_factor": _imports,
+    "country_budget_factor": _country,
 }

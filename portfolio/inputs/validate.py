@@ -40,7 +40,7 @@ from portfolio.inputs.rows import (
     SupplyRow,
 )
 from portfolio.inputs.scenarios import matches_import
-from portfolio.inputs.stockrows import CostShareRow, CountryBudgetRow, StockpileRow
+from portfolio.inputs.stockrows import CostShareRow, CountryBudgetRow, StockpileRow, country_key
 from portfolio.inputs.stockrules import stock_issues, stock_warnings
 from portfolio.inputs.vocabulary import Change
 from portfolio.workbook.cells import cell_ref
@@ -433,6 +433,7 @@ def _scenarios(
         materials=_raw_texts(tables["Demand"], "material"),
         projects=ids,
         imported=_raw_commodities(tables["Imports"]),
+        countries=_raw_texts(tables["CountryBudgets"], "country"),
     )
     grouped: dict[str, tuple[str, list[ScenarioRow]]] = {}
     first_set: dict[tuple[str, str], tuple[float | str, str]] = {}
@@ -477,7 +478,7 @@ class _TargetNames:
 
     def __init__(self, *, years: set[int], pools: list[str], sectors: list[str],
                  materials: list[str], projects: set[str],
-                 imported: list[tuple[str, str]]) -> None:
+                 imported: list[tuple[str, str]], countries: list[str]) -> None:
         self.years = years
         self.pools = pools
         self.sector_keys = {_name_key(s) for s in sectors}
@@ -486,6 +487,7 @@ class _TargetNames:
         self.projects = projects
         self.project_keys = {p.casefold() for p in projects}
         self.imported = imported
+        self.countries = countries
 
     def problem(self, change: ScenarioRow) -> str | None:
         """Why the row's target names nothing (or too much), or None where it is fine."""
@@ -504,7 +506,17 @@ class _TargetNames:
             return self._stage_or_project(target)
         if change.change == Change.IMPORTS_FACTOR:
             return self._imported(target)
+        if change.change == Change.COUNTRY_BUDGET_FACTOR:
+            return self._country(target)
         return None
+
+    def _country(self, target: str) -> str | None:
+        if any(country_key(target) == country_key(c) for c in self.countries):
+            return None
+        if not self.countries:
+            return f"'{target}' names no country budget: the workbook has no CountryBudgets rows"
+        return (f"'{target}' is not a country on the CountryBudgets sheet"
+                f"{suggest(target, self.countries)}")
 
     def _imported(self, target: str) -> str | None:
         if any(matches_import(target, sector, material) for sector, material in self.imported):

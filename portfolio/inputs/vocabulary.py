@@ -70,10 +70,11 @@ class Change(StrEnum):
     DELAY_MONTHS = "delay_months"
     MAX_LEAD_TIME_MONTHS = "max_lead_time_months"
     IMPORTS_FACTOR = "imports_factor"
+    COUNTRY_BUDGET_FACTOR = "country_budget_factor"
 
 
 FACTOR_CHANGES = (Change.BUDGET_FACTOR, Change.DEMAND_FACTOR, Change.CAPACITY_FACTOR,
-                  Change.IMPORTS_FACTOR)
+                  Change.IMPORTS_FACTOR, Change.COUNTRY_BUDGET_FACTOR)
 
 
 class Target(StrEnum):

@@ -76,7 +76,7 @@ _PARTS: dict[Family, tuple[str, ...]] = {
     Family.EXCLUSIVE: ("group",), Family.SHORTFALL: ("row",), Family.COVER: ("row",),
     Family.HOLD: ("plain",), Family.UTILISATION: ("project", "plain"),
     Family.BALANCE: ("commodity", "plain"), Family.ALLIED: ("row",),
-    Family.STOCK_CAP: ("stockpile", "plain"), Family.STOCK_LEVEL: ("stockpile", "plain"),
+    Family.STOCK_CAP: ("stockpile",), Family.STOCK_LEVEL: ("stockpile", "plain"),
     Family.COUNTRY: ("country", "plain"), Family.SHARE_MIN: ("country",),
     Family.SHARE_MAX: ("country",),
 }

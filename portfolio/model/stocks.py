@@ -70,16 +70,16 @@ def released(m: Model, flow: Flow) -> list[pulp.LpVariable]:
 
 
 def stock_cap(m: Model) -> None:
-    """Stock cap: H_kY <= max_stock_t for each stockpile k and buying year Y.
+    """Stock cap: H_kY <= max_stock_t for each stockpile k, written for its last buying year.
 
-    H only grows while k buys, so its last buying year's row implies the others; all are
-    written so that each year's row, and its dual, can be read by name.
+    H only grows, so the row of the last year k may buy in implies the earlier ones; one row
+    per stockpile (`stock-cap-<k>`) carries the whole value of its max_stock_t.
     """
     for stock in m.case.stockpiles:
-        for year in m.case.buying_years(stock):
-            if (stock.stockpile_id, year) in m.bought:
-                m.add(held_to_date(m, stock, year) <= stock.max_stock_t, Family.STOCK_CAP,
-                      stock.stockpile_id, year)
+        years = [y for y in m.case.buying_years(stock) if (stock.stockpile_id, y) in m.bought]
+        if years:
+            m.add(held_to_date(m, stock, years[-1]) <= stock.max_stock_t, Family.STOCK_CAP,
+                  stock.stockpile_id)
 
 
 def stock_level(m: Model) -> None:
