@@ -10,6 +10,7 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from portfolio.analysis.stocktrade import sentence, stock_trades
 from portfolio.report.contents import Report
 from portfolio.report.flowtables import sector_share
 from portfolio.workbook.styles import FONT, HEADER_FILL, HEADER_FONT, put
@@ -36,7 +37,8 @@ def headlines(report: Report) -> list[str]:
         "By sector: " + ", ".join(f"{s} {pct:.0f}%" for s, pct in
                                   fig.sector_coverage_pct().items()) + " covered.",
     ]
-    lines += _chain_line(report) + _frontier_line(report) + _sensitivity_line(report)
+    lines += _chain_line(report) + _stock_lines(report) + _frontier_line(report)
+    lines += _sensitivity_line(report)
     lines += _scenario_lines(report)
     return lines
 
@@ -60,6 +62,11 @@ def _chain_line(report: Report) -> list[str]:
         return [f"{line}; no converter in the chain takes feedstock."]
     return [f"{line}; converters imported {imported:,.0f} t of their {used:,.0f} t of "
             f"feedstock ({100 * imported / used:.0f}%, weighted {weighted:,.0f})."]
+
+
+def _stock_lines(report: Report) -> list[str]:
+    """The stockpile-versus-build answer, one sentence per stockpile that releases stock."""
+    return [sentence(t) for t in stock_trades(report.figures, report.sensitivity)]
 
 
 def _frontier_line(report: Report) -> list[str]:
