@@ -19,8 +19,10 @@ Percent = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded(ge=
 
 
 def country_key(country: str) -> str:
-    """Countries match between Financing, Stockpiles, CountryBudgets and CostShare ignoring
-    case and spacing."""
+    """A country as a key, ignoring case and spacing.
+
+    Financing, Stockpiles, CountryBudgets and CostShare rows match on it.
+    """
     return " ".join(country.split()).casefold()
 
 
@@ -66,8 +68,9 @@ class StockpileRow(Row):
     def _limits(self) -> StockpileRow:
         if self.max_stock_t < self.initial_t:
             raise cross_field_error(
-                "max_stock_t", f"{shown(self.max_stock_t)} is below initial_t "
-                f"{shown(self.initial_t)}; the stock held at the start must fit")
+                "max_stock_t", f"{shown(self.max_stock_t)} t is below initial_t "
+                f"{shown(self.initial_t)} t; the cap must hold at least the stock already held "
+                "on 1 January of plan_start_year")
         return self
 
 
@@ -105,5 +108,6 @@ class CostShareRow(Row):
         if self.min_share > self.max_share:
             raise cross_field_error(
                 "max_share", f"{shown(self.max_share)} is below min_share "
-                f"{shown(self.min_share)}")
+                f"{shown(self.min_share)}; no share of the total budget cost is at least "
+                f"{shown(self.min_share)} and at most {shown(self.max_share)}")
         return self

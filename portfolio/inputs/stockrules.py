@@ -1,22 +1,25 @@
 """Rules across the stockpile and government sheets (Stockpiles, CountryBudgets, CostShare).
 
 The row models check each value (max_stock_t below initial_t, shares outside [0, 1], a
-min_share above its max_share); these check what only the rows together say: a country's
-budget or cost share given twice, a buy_until_year after the plan's end, and, as warnings,
-countries that nothing draws on and stock whose releases reach nothing. Countries match
+min_share above its max_share); `validate` checks repeated stockpile ids and CostShare
+countries and years before the plan. These check what only the rows together say: a country's
+budget given twice for one year (or twice for the whole plan), a buy_until_year after the
+plan's end, and, as warnings, countries that nothing draws on, min_shares that only a
+portfolio costing nothing can meet, and stock whose releases reach nothing. Countries match
 ignoring case and spacing; commodities on sector and material, as everywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from portfolio.errors import Issue
 from portfolio.inputs.case import demand_key
 from portfolio.inputs.rows import Demand, InputRow, Pool, Row
 from portfolio.inputs.stockrows import CostShareRow, CountryBudgetRow, StockpileRow, country_key
 from portfolio.workbook.read import Table
+from portfolio.workbook.values import shown, suggest
 
 R = TypeVar("R", bound=Row)
 Located = tuple[Table, int, R]
@@ -33,29 +36,33 @@ def stock_issues(
 
 
 def _after_plan(stockpiles: Sequence[Located[StockpileRow]], last: int | None) -> list[Issue]:
-    """buy_until_year after the last Demand year buys in no plan year: say so at the cell."""
+    """buy_until_year after the last Demand year names a year the plan never reaches."""
     if last is None:
         return []
     return [Issue(table.ref("buy_until_year", row),
-                  f"buy_until_year: {stock.buy_until_year} is after the plan's last year "
-                  f"{last} (the last Demand year); stock is bought within the plan")
+                  f"buy_until_year: {stock.buy_until_year} is after the last Demand year "
+                  f"{last}, where the plan ends; stock can be bought only within the plan, so "
+                  f"set it to {last} or earlier")
             for table, row, stock in stockpiles
             if stock.buy_until_year is not None and stock.buy_until_year > last]
 
 
 def _budget_repeats(budgets: Sequence[Located[CountryBudgetRow]]) -> list[Issue]:
-    """One CountryBudgets row per country and year; the blank year counts as a year."""
+    """One CountryBudgets row per country and year; the blank year (whole plan) counts once."""
     first: dict[tuple[str, int | None], str] = {}
     out: list[Issue] = []
     for table, row, budget in budgets:
         key = (country_key(budget.country), budget.year)
         ref = table.ref("country", row)
-        if key in first:
-            when = "the whole plan" if budget.year is None else str(budget.year)
-            out.append(Issue(ref, f"country: duplicate country/year '{budget.country} / "
-                                  f"{when}' (first at {first[key]})"))
-        else:
+        if key not in first:
             first[key] = ref
+        elif budget.year is None:
+            out.append(Issue(ref, f"country: a second whole-plan budget (blank year) for "
+                                  f"'{budget.country}' (first at {first[key]}); give one "
+                                  "row per country and year"))
+        else:
+            out.append(Issue(ref, f"country: duplicate country/year '{budget.country} / "
+                                  f"{budget.year}' (first at {first[key]})"))
     return out
 
 
@@ -67,31 +74,74 @@ def stock_warnings(
     demands: Sequence[Located[Demand]],
     inputs: Sequence[Located[InputRow]],
 ) -> list[str]:
-    """Countries that no pool or stockpile has; stock that can reach no Demand or converter."""
-    paying = {country_key(i.country) for _, _, i in pools if i.country}
-    paying |= {country_key(k.country) for _, _, k in stockpiles}
+    """Warnings: unpaid countries, floors above 1, stock that reaches nothing.
+
+    Countries that no pool or stockpile has; min_shares that sum above 1; stock that no
+    Demand row or converter takes.
+    """
+    paying: dict[str, str] = {}
+    for name in [*(i.country for _, _, i in pools if i.country),
+                 *(k.country for _, _, k in stockpiles)]:
+        paying.setdefault(country_key(name), name)
+    return [*_unpaid(budgets, shares, paying), *_floors(shares),
+            *_unreached(stockpiles, demands, inputs)]
+
+
+def _unpaid(budgets: Sequence[Located[CountryBudgetRow]],
+            shares: Sequence[Located[CostShareRow]], paying: dict[str, str]) -> list[str]:
+    """Countries that bear no cost: no pool or stockpile has them.
+
+    Their budget limits nothing, and a min_share above 0 holds only for a portfolio that costs
+    nothing. Each sheet warns once per country, at its first row.
+    """
+    names = list(paying.values())
+    known = (f"the countries on Financing and Stockpiles are {', '.join(names)}" if names
+             else "Financing and Stockpiles name no country")
     warnings: list[str] = []
-    named: list[Located[Any]] = [*budgets, *shares]
-    seen: set[str] = set()
-    for table, row, record in named:
-        key = country_key(record.country)
-        if key in paying or key in seen:
-            continue
-        seen.add(key)
-        warnings.append(
-            f"{table.ref('country', row)}: no pool or stockpile has country "
-            f"'{record.country}' (Financing and Stockpiles countries: "
-            f"{', '.join(sorted(paying)) or 'none'}); this row limits nothing")
-    floors = sum(s.min_share for _, _, s in shares)
-    if floors > 1:
-        warnings.append(f"CostShare: the min_share values sum to {floors:.4g} > 1; only a "
-                        "portfolio that costs nothing can meet them")
-    used = {demand_key(d.sector, d.material) for _, _, d in demands}
-    used |= {demand_key(r.sector, r.material) for _, _, r in inputs}
-    for table, row, stock in stockpiles:
-        if demand_key(stock.sector, stock.material) not in used:
+    for sheet in (budgets, shares):
+        seen: set[str] = set()
+        for table, row, record in sheet:
+            key = country_key(record.country)
+            if key in paying or key in seen:
+                continue
+            seen.add(key)
+            if isinstance(record, CountryBudgetRow):
+                effect = "its budget limits nothing"
+            elif record.min_share > 0:
+                effect = (f"it pays nothing and its min_share {shown(record.min_share)} holds "
+                          "only for a portfolio with no budget cost")
+            else:
+                effect = "its cost share limits nothing"
             warnings.append(
-                f"{table.ref('material', row)}: no Demand row or converter takes "
-                f"{stock.sector}/{stock.material}; stock {stock.stockpile_id} releases reach "
-                "nothing")
+                f"{table.ref('country', row)}: no pool or stockpile has country "
+                f"'{record.country}', so {effect}; {known}{suggest(record.country, names)}")
+    return warnings
+
+
+def _floors(shares: Sequence[Located[CostShareRow]]) -> list[str]:
+    """min_shares above 1 in all: only a total budget cost of 0 meets every floor."""
+    floors = sum(s.min_share for _, _, s in shares)
+    if floors <= 1:
+        return []
+    return [f"CostShare: the min_share values sum to {floors:.4g}, more than the whole (1); "
+            "only a portfolio with no budget cost (nothing financed, no stock bought) meets "
+            "them all"]
+
+
+def _unreached(stockpiles: Sequence[Located[StockpileRow]], demands: Sequence[Located[Demand]],
+               inputs: Sequence[Located[InputRow]]) -> list[str]:
+    """Stock of a commodity no Demand row or converter takes is never of use."""
+    taken: dict[tuple[str, str], str] = {}
+    rows: list[Demand | InputRow] = [*(d for _, _, d in demands), *(r for _, _, r in inputs)]
+    for r in rows:
+        taken.setdefault(demand_key(r.sector, r.material), f"{r.sector}/{r.material}")
+    warnings = []
+    for table, row, stock in stockpiles:
+        if demand_key(stock.sector, stock.material) in taken:
+            continue
+        label = f"{stock.sector}/{stock.material}"
+        warnings.append(
+            f"{table.ref('material', row)}: no Demand row or converter takes {label}, so "
+            f"stock released from {stock.stockpile_id} covers nothing"
+            f"{suggest(label, list(taken.values()))}")
     return warnings
