@@ -50,7 +50,7 @@ def base() -> dict[str, Rows]:
         "Offtake": [offtake("P01", 100), offtake("P02", 80), offtake("P03", 60)],
         "Demand": [demand(2027, 150), demand(2028, 150)],
         "Financing": [pool("US-GRANT"), pool("JP-LOAN", instrument="loan",
-                                              budget_cost_rate=0.1, funder_country="JP")],
+                                              budget_cost_rate=0.1, country="JP")],
         "CapexSchedule": [{"project_id": "P01", "year": 2026, "share": 0.5},
                           {"project_id": "P01", "year": 2027, "share": 0.5}],
         "Budget": [{"year": 2026, "budget_musd": 150}, {"year": 2027, "budget_musd": 150}],
@@ -87,10 +87,43 @@ def _chain(**changes: Any) -> Make:
     return make
 
 
+def stock(kid: str, **values: Any) -> dict[str, Any]:
+    """A Stockpiles row with every column, so that the letters are fixed.
+
+    A stockpile_id, B country, C sector, D material, E price_usd_per_kg, F initial_t,
+    G max_stock_t, H buy_until_year, I max_release_tpa, J holding_cost_pct.
+    """
+    return {"stockpile_id": kid, "country": "US", "sector": "magnets", "material": "NdPr oxide",
+            "price_usd_per_kg": 80, "initial_t": None, "max_stock_t": 100,
+            "buy_until_year": 2027, "max_release_tpa": None, "holding_cost_pct": 2} | values
+
+
+def stocked() -> dict[str, Rows]:
+    """`base()` with a US and a Japanese stockpile, both countries' budgets and a cost share.
+
+    CountryBudgets columns: A country, B year, C budget_musd; CostShare: A country,
+    B min_share, C max_share.
+    """
+    return base() | {
+        "Stockpiles": [stock("US-DLA"), stock("JP-JOGMEC", country="JP", max_stock_t=60)],
+        "CountryBudgets": [{"country": "US", "year": None, "budget_musd": 150},
+                           {"country": "JP", "year": None, "budget_musd": 60},
+                           {"country": "JP", "year": 2027, "budget_musd": 40}],
+        "CostShare": [{"country": "JP", "min_share": 0.1, "max_share": 0.5}],
+    }
+
+
+def _stock(**changes: Any) -> Make:
+    """A workbook from `stocked()` with whole sheets replaced."""
+    def make(path: Path) -> None:
+        write_book(path, stocked() | changes)
+    return make
+
+
 def _cells(sheet: str, row: int, **values: Any) -> Make:
     """`base()` with some fields of one row (0-based among data rows) changed."""
     def make(path: Path) -> None:
-        data = base()
+        data: dict[str, Any] = base()
         data[sheet][row] = data[sheet][row] | values
         write_book(path, data)
     return make
@@ -99,7 +132,8 @@ def _cells(sheet: str, row: int, **values: Any) -> Make:
 def _openpyxl(edit: Callable[[openpyxl.Workbook], None]) -> Make:
     """`base()` saved, then changed through openpyxl as a person would in Excel."""
     def make(path: Path) -> None:
-        write_book(path, base())
+        sheets: dict[str, Any] = base()
+        write_book(path, sheets)
         book = openpyxl.load_workbook(path)
         edit(book)
         book.save(path)
@@ -141,7 +175,7 @@ def _truncated(path: Path) -> None:
 
 def _encrypted(path: Path) -> None:
     """A real password-protected workbook (ECMA-376 agile encryption), as Excel writes it."""
-    from msoffcrypto.format.ooxml import OOXMLFile
+    from msoffcrypto.format.ooxml import OOXMLFile  # type: ignore[import-untyped]
 
     plain = path.with_suffix(".plain.xlsx")
     _book()(plain)
@@ -235,7 +269,7 @@ CASES: tuple[Case, ...] = (
                          project("P03", capex_musd=30, country="JP", lead_time_months=24)],
                Financing=[pool("US-GRANT", max_share_of_capex=1.5),
                           pool("JP-LOAN", instrument="loan", budget_cost_rate=0.1,
-                               funder_country="JP")]),
+                               country="JP")]),
          _invalid("Projects!D2: capex_musd: must be greater than 0, found -60",
                   "Financing!E2: max_share_of_capex: must be at most 1, found 1.5")),
     Case("fractional", "a fractional start year and lead time",
@@ -274,7 +308,7 @@ CASES: tuple[Case, ...] = (
                          project("P03", capex_musd=30, country="JP", lead_time_months=24)],
                Financing=[pool("US-GRANT", instrument="grnt"),
                           pool("JP-LOAN", instrument="loan", budget_cost_rate=0.1,
-                               funder_country="JP")],
+                               country="JP")],
                ), _invalid(
              "Projects!C2: stage: expected one of mining, separation, refining, metal_alloy, "
              "magnet, recycling; found text 'minning' (did you mean 'mining'?)",
@@ -335,6 +369,86 @@ CASES: tuple[Case, ...] = (
              "Supply!D2: supply_t: must be at least 0, found -100",
              "Imports!D2: max_t: expected a number, found text '200 t'",
              "Imports!E2: weight: must be at least 0, found -0.5")),
+    Case("stock-values", "a stockpile cap below its initial stock, a price of 0 and 150% "
+         "holding cost",
+         _stock(Stockpiles=[stock("US-DLA", initial_t=120),
+                            stock("JP-JOGMEC", country="JP", max_stock_t=60, price_usd_per_kg=0,
+                                  holding_cost_pct=150)]), _invalid(
+             "Stockpiles!G2: max_stock_t: 100 t is below initial_t 120 t; the cap must hold at "
+             "least the stock already held on 1 January of plan_start_year",
+             "Stockpiles!E3: price_usd_per_kg: must be greater than 0, found 0",
+             "Stockpiles!J3: holding_cost_pct: must be at most 100, found 150")),
+    Case("stock-units", "units typed after a stockpile's price and holding cost",
+         _stock(Stockpiles=[stock("US-DLA", price_usd_per_kg="80 USD/kg"),
+                            stock("JP-JOGMEC", country="JP", max_stock_t=60,
+                                  holding_cost_pct="2%")]), _invalid(
+             "Stockpiles!E2: price_usd_per_kg: expected a number, found text '80 USD/kg'",
+             "Stockpiles!J3: holding_cost_pct: expected a number, found text '2%'")),
+    Case("stock-years", "stock bought until a year before the plan and one after it",
+         _stock(Stockpiles=[stock("US-DLA", buy_until_year=2025),
+                            stock("JP-JOGMEC", country="JP", max_stock_t=60,
+                                  buy_until_year=2030)]), _invalid(
+             "Stockpiles!H2: buy_until_year: 2025 is before plan_start_year 2026",
+             "Stockpiles!H3: buy_until_year: 2030 is after the last Demand year 2028, where the "
+             "plan ends; stock can be bought only within the plan, so set it to 2028 or "
+             "earlier")),
+    Case("stock-duplicate", "a stockpile row pasted twice, once in lower case",
+         _stock(Stockpiles=[stock("US-DLA"), stock("JP-JOGMEC", country="JP", max_stock_t=60),
+                            stock("us-dla", max_stock_t=80)]), _invalid(
+             "Stockpiles!A4: stockpile_id: duplicate stockpile_id 'us-dla' (first at "
+             "Stockpiles!A2)")),
+    Case("stock-blank", "a stockpile's country and cap left blank",
+         _stock(Stockpiles=[stock("US-DLA"),
+                            stock("JP-JOGMEC", country=None, max_stock_t=None)]), _invalid(
+             "Stockpiles!B3: country: required, but the cell is blank",
+             "Stockpiles!G3: max_stock_t: required, but the cell is blank")),
+    Case("stock-missing-column", "the max_stock_t header was shortened to max_stock",
+         _stock(Stockpiles=[{("max_stock" if k == "max_stock_t" else k): v
+                             for k, v in stock("US-DLA").items()}]), _invalid(
+             "Stockpiles!A1: required column 'max_stock_t' not found in the header row (did "
+             "you mean 'max_stock'?)")),
+    Case("stock-formulas", "formula errors on the Stockpiles, CountryBudgets and CostShare "
+         "sheets",
+         _xml("xl/worksheets/sheet8.xml",
+              _cell_xml("G3", '<c r="G3" t="e"><f>Sheet9!A1</f><v>#REF!</v></c>'),
+              then=_xml("xl/worksheets/sheet9.xml",
+                        _cell_xml("C4", '<c r="C4" t="e"><f>40/0</f><v>#DIV/0!</v></c>'),
+                        then=_xml("xl/worksheets/sheet10.xml",
+                                  _cell_xml("B2", '<c r="B2"><f>1/10</f></c>'),
+                                  then=_stock()))), _invalid(
+             "Stockpiles!G3: max_stock_t: the cell holds the formula error #REF!; correct the "
+             "formula or type the value",
+             "CountryBudgets!C4: budget_musd: the cell holds the formula error #DIV/0!; correct "
+             "the formula or type the value",
+             "CostShare!B2: min_share: the cell holds a formula with no saved result (the file "
+             "was written by a program that does not calculate); open it in Excel or "
+             "LibreOffice and save it, or type the value")),
+    Case("country-repeated", "a country's whole-plan and 2027 budgets given twice, and its "
+         "cost share twice",
+         _stock(CountryBudgets=[{"country": "US", "year": None, "budget_musd": 150},
+                                {"country": "JP", "year": None, "budget_musd": 60},
+                                {"country": "JP", "year": 2027, "budget_musd": 40},
+                                {"country": "jp", "year": None, "budget_musd": 70},
+                                {"country": "JP ", "year": 2027, "budget_musd": 45}],
+                CostShare=[{"country": "JP", "min_share": 0.1, "max_share": 0.5},
+                           {"country": "jp", "min_share": 0.2}]), _invalid(
+             "CountryBudgets!A5: country: a second whole-plan budget (blank year) for 'jp' "
+             "(first at CountryBudgets!A3); give one row per country and year",
+             "CountryBudgets!A6: country: duplicate country/year 'JP / 2027' (first at "
+             "CountryBudgets!A4)",
+             "CostShare!A3: country: duplicate country 'jp' (first at CostShare!A2)")),
+    Case("country-values", "a negative budget, a budget year before the plan, a min_share "
+         "above the max_share and a share over 100%",
+         _stock(CountryBudgets=[{"country": "US", "year": None, "budget_musd": -150},
+                                {"country": "JP", "year": None, "budget_musd": 60},
+                                {"country": "JP", "year": 2025, "budget_musd": 40}],
+                CostShare=[{"country": "JP", "min_share": 0.6, "max_share": 0.5},
+                           {"country": "US", "min_share": None, "max_share": 1.2}]), _invalid(
+             "CountryBudgets!C2: budget_musd: must be at least 0, found -150",
+             "CountryBudgets!B4: year: 2025 is before plan_start_year 2026",
+             "CostShare!C2: max_share: 0.5 is below min_share 0.6; no share of the total "
+             "budget cost is at least 0.6 and at most 0.5",
+             "CostShare!C3: max_share: must be at most 1, found 1.2")),
     Case("merged", "two project names merged into one cell", _openpyxl(_merge), _invalid(
         "Projects!B2: cells B2:B3 are merged; only the first cell of a merged range holds a "
         "value and the others read as blank. Unmerge them and fill in each cell",
