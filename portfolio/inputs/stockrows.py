@@ -32,8 +32,8 @@ class StockpileRow(Row):
     stockpile_id: Text = Field(description="Unique id, e.g. US-DLA-NdPr.",
                                json_schema_extra=fmt("text"))
     country: Text = Field(
-        description="The government that holds and pays for it; matched to Financing "
-        "countries ignoring case.",
+        description="The government that holds and pays for it; its costs count toward that "
+        "country's CountryBudgets and CostShare rows (matched ignoring case).",
         json_schema_extra=fmt("text"))
     sector: Sector = Field(description="Sector of the commodity held.",
                            json_schema_extra=fmt("text", PRIORITY_SECTORS))
@@ -48,8 +48,9 @@ class StockpileRow(Row):
         default=0.0, description="Stock held on 1 January of plan_start_year, tonnes.",
         json_schema_extra=fmt("tonnes"))
     max_stock_t: NonNegative = Field(
-        description="Most stock it may have bought (initial stock included) at any year end, "
-        "tonnes.", json_schema_extra=fmt("tonnes"))
+        description="Most stock it may hold at any year end, tonnes: the initial stock plus "
+        "everything bought to date (a release does not make room to buy more).",
+        json_schema_extra=fmt("tonnes"))
     buy_until_year: Year | None = Field(
         default=None,
         description="Last year in which stock may be bought (not before plan_start_year); "
@@ -60,9 +61,9 @@ class StockpileRow(Row):
         json_schema_extra=fmt("tonnes"))
     holding_cost_pct: Percent = Field(
         default=0.0,
-        description="Yearly interest and storage, % of the purchase value of the stock bought "
-        "to date (charged while it is held ready, released or not).",
-        json_schema_extra=fmt("number"))
+        description="Yearly interest and storage, in % (2.5 = 2.5%) of the purchase value of "
+        "the stock bought to date (charged while it is held ready, released or not).",
+        json_schema_extra=fmt("pct"))
 
     @model_validator(mode="after")
     def _limits(self) -> StockpileRow:

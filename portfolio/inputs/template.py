@@ -1,7 +1,8 @@
 """The input template: every input sheet with headers, dropdowns, formats and a Guide.
 
 Columns, defaults, dropdown values and the Guide's text all come from the row models in
-`portfolio.inputs.rows`, so the template always matches what validation accepts.
+`portfolio.inputs.rows` and `portfolio.inputs.stockrows`, so the template always matches what
+validation accepts.
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ SHEET_PURPOSE = {
               "usable as feedstock or delivered to Demand.",
     "Imports": "Optional (chains): non-allied feedstock converters may import, capped per "
                "year and weighted like shortfall; never delivered to Demand.",
-    "Stockpiles": "Optional (stockpiles): strategic stocks a government buys, holds and "
-                  "releases into the chain; purchases and holding costs count against the "
-                  "budgets.",
+    "Stockpiles": "Optional (stockpiles): one row per strategic stock a government buys, "
+                  "holds and releases into the chain (to Demand or to converters); purchases "
+                  "and holding costs count against the total, annual and country budgets.",
     "CountryBudgets": "Optional (governments): a cap on each country's budget cost (its pools "
-                      "and stockpiles), for the whole plan (year blank) or one year.",
+                      "and stockpiles), for the whole plan (year blank) or one year; one row "
+                      "per country and year.",
     "CostShare": "Optional (governments): the agreed range of each country's share of the "
-                 "portfolio's total budget cost.",
+                 "portfolio's total budget cost; one row per country.",
 }
 
 
@@ -179,8 +181,9 @@ def guide_rows() -> list[list[Any]]:
 def reference_markdown() -> str:
     """The input reference of docs/template.md, from the same rows as the Guide sheet."""
     lines = ["# Input template reference", "",
-             "Generated from `portfolio/inputs/rows.py` (`python -m portfolio.inputs.template > "
-             "docs/template.md`); the template's Guide sheet holds the same text.", ""]
+             "Generated from `portfolio/inputs/rows.py` and `portfolio/inputs/stockrows.py` "
+             "(`python -m portfolio.inputs.template > docs/template.md`); the template's Guide "
+             "sheet holds the same text.", ""]
     for row in guide_rows():
         sheet, column, required, default, kind, allowed, meaning = row
         if column == "(sheet)":

@@ -411,3 +411,77 @@ def test_the_same_messages_and_values_after_libreoffice_saves_the_workbook(
         10, 2027, 2.5, None)
     assert [(b.country, b.year) for b in case.country_budgets] == [("US", None), ("US", 2027)]
     assert case.warnings == ()
+
+
+# --- the template -------------------------------------------------------------------------
+
+NEW_SHEETS = {
+    "Stockpiles": ["stockpile_id", "country", "sector", "material", "price_usd_per_kg",
+                   "initial_t", "max_stock_t", "buy_until_year", "max_release_tpa",
+                   "holding_cost_pct", "notes"],
+    "CountryBudgets": ["country", "year", "budget_musd", "notes"],
+    "CostShare": ["country", "min_share", "max_share", "notes"],
+}
+
+
+def test_the_template_has_the_three_sheets_with_formats_and_a_sector_list(
+        tmp_path: Path) -> None:
+    import openpyxl
+
+    from portfolio.inputs.template import write_template
+
+    target = tmp_path / "template.xlsx"
+    write_template(target)
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames[-4:] == [*NEW_SHEETS, "Guide"]
+    for name, header in NEW_SHEETS.items():
+        assert [c.value for c in wb[name][1]] == header, name
+        assert wb[name].freeze_panes == "A2"
+    stocks = wb["Stockpiles"]
+    # Formats of an empty row: text, prices as typed, tonnes whole, years plain, % as typed.
+    assert [stocks.cell(2, c).number_format for c in range(1, 11)] == [
+        "@", "@", "@", "@", "General", "#,##0", "#,##0", "0", "#,##0", '0.0"%"']
+    assert [wb["CountryBudgets"].cell(2, c).number_format for c in range(1, 4)] == [
+        "@", "0", "#,##0.0"]
+    assert [wb["CostShare"].cell(2, c).number_format for c in range(1, 4)] == [
+        "@", "0.0%", "0.0%"]
+    # The sector column suggests the priority sectors but accepts others, as on Offtake.
+    (sectors,) = stocks.data_validations.dataValidation
+    assert str(sectors.sqref) == "C2:C500"
+    assert sectors.formula1 == '"magnets,batteries,catalysts,optical"'
+    assert sectors.errorStyle == "information"
+    assert not wb["CountryBudgets"].data_validations.dataValidation
+    assert not wb["CostShare"].data_validations.dataValidation
+    comment = stocks["G1"].comment
+    assert comment is not None and comment.text.startswith("max_stock_t (required): ")
+    guide = [[c.value for c in r] for r in wb["Guide"].iter_rows(min_row=2)]
+    purposes = {r[0]: r[6] for r in guide if r[1] == "(sheet)"}
+    assert purposes["Stockpiles"].startswith("Optional (stockpiles): one row per strategic")
+    assert purposes["CostShare"].endswith("one row per country.")
+    listed = {(r[0], r[1]) for r in guide}
+    assert {(name, column) for name, header in NEW_SHEETS.items() for column in header} <= listed
+    holding = next(r for r in guide if r[:2] == ["Stockpiles", "holding_cost_pct"])
+    assert holding[2:6] == ["no", "0.0", "percent (150 = 150%)", None]  # no allowed list
+
+
+def test_the_templates_empty_sheets_read_as_absent_and_filled_ones_as_typed(
+        tmp_path: Path) -> None:
+    from portfolio.inputs.template import write_template
+
+    data = tiny()
+    data["Settings"] = [{"setting": r["setting"], "value": r["value"]} for r in data["Settings"]]
+    target = tmp_path / "blank.xlsx"
+    write_template(target, data)
+    case = load(target)
+    assert (case.stockpiles, case.country_budgets, case.cost_shares) == ((), (), ())
+    assert case.contents == "3 projects, 1 pool, 2 demand rows"
+    filled = tmp_path / "filled.xlsx"
+    write_template(filled, book(Stockpiles=[stock("K", initial_t=10, buy_until_year=2027,
+                                                  holding_cost_pct=2.5)]))
+    case = load(filled)
+    (k,) = case.stockpiles
+    assert (k.initial_t, k.buy_until_year, k.holding_cost_pct) == (10, 2027, 2.5)
+    assert [(b.country, b.year, b.budget_musd) for b in case.country_budgets] == [
+        ("US", None, 80), ("US", 2027, 30)]
+    assert case.contents == ("3 projects, 1 pool, 2 demand rows, 1 stockpile, "
+                             "2 country budgets and 1 cost share")
