@@ -168,9 +168,10 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
     figures = report.figures
     imports = (f", weighted imports {figures.weighted_imports:,.1f}"
                if report.case.chains else "")
+    imports += f" (stockpiles {figures.stock_cost:,.1f})" if report.case.stockpiles else ""
     click.echo(f"{status.value}: {len(figures.selected)} of {len(report.case.projects)} "
                f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}"
-               f"{imports}, budget cost {figures.total_cost:,.1f} USD m")
+               f", budget cost {figures.total_cost:,.1f} USD m{imports}")
     _wrote(report.target, report.json)
 
 

@@ -1,10 +1,10 @@
 """The efficient frontier: the optimum re-solved at budget levels from 0 to the top level.
 
 Level k of n is `frontier_top_pct * k / n` % of total_budget_musd; only the total budget
-changes (annual Budget limits and pool capacities stay as entered). A portfolio found at a
-lower level is feasible at every higher one, so where a solve stopped within its gap at a
-worse portfolio than a lower level's, the lower level's portfolio is kept and the row says
-so: the frontier never gets worse as the budget grows. The 100% level is the base case.
+changes (annual Budget limits, CountryBudgets rows, cost shares and pool capacities stay as
+entered). A portfolio found at a lower level is feasible at every higher one, so where a
+solve stopped within its gap at a worse portfolio than a lower level's, the lower level's
+portfolio is kept and the row says so: the frontier never gets worse as the budget grows. The 100% level is the base case.
 """
 
 from __future__ import annotations

@@ -90,9 +90,11 @@ class Case:
                         f"and {len(self.imports)} Imports rows")
         if self.stockpiles:
             held.append(_count(len(self.stockpiles), "stockpile"))
-        if self.governments:
-            held.append(f"{_count(len(self.country_budgets), 'country budget')} and "
-                        f"{_count(len(self.cost_shares), 'cost share')}")
+        governments = [_count(n, thing) for n, thing in (
+            (len(self.country_budgets), "country budget"), (len(self.cost_shares), "cost share"))
+            if n]
+        if governments:
+            held.append(" and ".join(governments))
         return ", ".join(held)
 
     @cached_property

@@ -1,13 +1,14 @@
-"""The flows of one fixed selection: utilisation, imports and deliveries by an LP.
+"""The flows of one fixed selection: utilisation, imports, releases and deliveries by an LP.
 
 With chains, what a selection delivers is no longer a sum of volumes: converters run at the
-utilisation their feed allows. For a fixed selection the best flows are an LP (the chain
-families of `portfolio.model.chains` with every y_p fixed, and the stock purchases b_kY with
-them: releases are flows), solved in two phases: first the
-contract's first objective (weighted shortfall + weighted imports; for `min_cost`, full
-delivery with the fewest weighted imports); then, with no Demand row delivered less than in
-the first phase and weighted imports held, the least total utilisation, imports and releases. Equally good flows are so reported the same way every
-run, and no plant runs for output nobody takes.
+utilisation their feed allows. For a fixed selection (and fixed stock purchases b_kY: the
+releases are flows) the best flows are an LP, the chain families of `portfolio.model.chains`
+with every y_p fixed, solved in phases: first the contract's first objective (weighted
+shortfall + weighted imports; for `min_cost`, full delivery with the fewest weighted
+imports); with stockpiles, then the same first objective with stock drawn on in the earliest
+year it helps (`_earliest`); then, with no Demand row delivered less and weighted imports
+held, the least total utilisation, imports and releases. Equally good flows are so reported
+the same way every run, and no plant runs for output nobody takes.
 """
 
 from __future__ import annotations
@@ -130,8 +131,10 @@ class Flows:
 
 def flows(case: Case, selected: frozenset[str], bought: Purchases | None = None,
           options: SolverOptions | None = None) -> Flows:
-    """The flows of `selected` with stock `bought` (cached on the case: every analysis asks
-    for the same ones)."""
+    """The flows of `selected` with stock `bought`.
+
+    Cached on the case: every analysis asks for the same ones.
+    """
     cache: dict[object, Flows] = case.__dict__.setdefault("_flows", {})
     key = (selected, purchase_key(bought))
     found = cache.get(key)
@@ -174,6 +177,8 @@ def _solve(case: Case, selected: frozenset[str], bought: Purchases,
         stats = solver.run(model.prob, options)
     if stats.status is not Status.OPTIMAL:
         raise SolverFailure(f"the flow LP of a selection ended {stats.status}")
+    if model.released and model.shortfall:
+        _earliest(model, first, options)
     for row, var in model.shortfall.items():  # phase 2 may not deliver less anywhere
         var.upBound = _snap(var.varValue, model.case.demands[row].demand_t)
     if model.imports:
@@ -185,6 +190,24 @@ def _solve(case: Case, selected: frozenset[str], bought: Purchases,
     if stats.status is not Status.OPTIMAL:
         raise SolverFailure(f"the flow LP of a selection ended {stats.status}")
     return _read(model, selected, bought)
+
+
+def _earliest(model: Model, first: pulp.LpAffineExpression, options: SolverOptions) -> None:
+    """Between phases, with stock: the same first objective, covered as early as possible.
+
+    Releases are the only link between years, so with stockpiles the first objective can
+    be reached by releasing in one year or in another. Holding it at its optimum, this
+    minimises sum_r (last_year + 1 - year_r) * weight_r * s_r: a reserve is drawn on in the
+    earliest year it helps, not held to the end of the plan.
+    """
+    reached = pulp.value(first) or 0.0
+    model.prob += first <= reached + NOISE * max(1.0, abs(reached))
+    last = model.case.plan_years[-1]
+    model.prob.setObjective(pulp.lpSum(
+        (last + 1 - model.case.demands[row].year) * model.case.demands[row].weight * var
+        for row, var in model.shortfall.items()))
+    if solver.run(model.prob, options).status is not Status.OPTIMAL:
+        raise SolverFailure("the flow LP of a selection ended without an optimum")
 
 
 def _snap(value: float | None, upper: float) -> float:

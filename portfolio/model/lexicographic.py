@@ -22,7 +22,7 @@ from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model import solver
 from portfolio.model.build import build
-from portfolio.model.container import Goal, Model
+from portfolio.model.container import Family, Goal, Model
 from portfolio.model.flows import flows
 from portfolio.model.outcomes import Solution, SolverOptions, SolveStats, Status
 
@@ -34,6 +34,11 @@ STAGE2_NOTE = ("stage 2 (minimise budget cost) found no portfolio within the tim
 def held(value: float) -> float:
     """The bound that keeps an objective at the value a stage reached (HOLD relative)."""
     return value + HOLD * max(1.0, abs(value))
+
+
+def unheld(limit: float) -> float:
+    """The value a `held` bound was made from (its exact inverse for values >= 0)."""
+    return limit - HOLD if limit - HOLD <= 1.0 else limit / (1.0 + HOLD)
 
 
 class Stages(Protocol, Generic[V]):
@@ -121,7 +126,10 @@ class PulpStages:
                notes: tuple[str, ...] = (), *, settle: bool = True) -> Solution:
         """The portfolio, its ties broken where the optimum is proven exactly (gap 0)."""
         ties: tuple[SolveStats, ...] = ()
-        if settle and self.tie_break and self.options.gap == 0 and status is Status.OPTIMAL:
+        exact = settle and self.options.gap == 0 and status is Status.OPTIMAL
+        if exact and self.model.bought:
+            values = exact_stock(self.model, self.options, values)
+        if exact and self.tie_break:
             values, ties = break_ties(self.model, self.options, values)
         return extract(self.model, stats, status, values, notes, tie_break=ties)
 
@@ -183,6 +191,38 @@ def exact_weighted_shortfall(case: Case, selected: frozenset[str],
         return flows(case, selected, bought).first_objective
     return sum(d.weight * max(0.0, d.demand_t - case.supply(selected, d))
                for d in case.demands)
+
+
+def exact_stock(model: Model, options: SolverOptions, values: dict[str, float],
+                ) -> dict[str, float]:
+    """Stock purchases that keep the first objective at stage 1's value, not within HOLD.
+
+    Stock is continuous, so stage 2 spends the hold's tolerance (1e-6 relative) on buying a
+    little less stock. With the selection and tickets fixed, the cost LP is re-solved with
+    the hold at stage 1's exact value (within 1e-9), giving the purchases the lexicographic
+    optimum has, and the hold stays that tight for the tie-breaking that follows. Where
+    that LP finds nothing, the point and the hold are kept as they were.
+    """
+    row = model.row(Family.HOLD, "shortfall")
+    if row is None:
+        return values
+    binaries = [*model.y.values(), *model.z.values()]
+    saved = [(var.lowBound, var.upBound, var.cat) for var in binaries]
+    constant = row.constant
+    exact = unheld(-constant)
+    row.constant = -(exact + 1e-9 * max(1.0, abs(exact)))
+    try:
+        for var in binaries:
+            var.lowBound = var.upBound = round(values.get(var.name, 0.0))
+            var.cat = pulp.LpContinuous
+        model.prob.setObjective(model.budget_cost)
+        if solver.run(model.prob, options).status is Status.OPTIMAL:
+            values, constant = _values(model), row.constant
+    finally:
+        row.constant = constant
+        for var, (low, up, cat) in zip(binaries, saved, strict=True):
+            var.lowBound, var.upBound, var.cat = low, up, cat
+    return values
 
 
 def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
@@ -257,10 +297,10 @@ def start_values(model: Model, selected: frozenset[str],
         values[z.name] = 1.0 if values[model.x[key].name] > VALUE_TOLERANCE else 0.0
     if case.chains:
         found = flows(case, selected, bought)
-        for key, b in model.bought.items():
-            values[b.name] = found.bought.get(key, 0.0)
-        for key, r in model.released.items():
-            values[r.name] = found.releases.get(key, 0.0)
+        for stock_year, b in model.bought.items():
+            values[b.name] = found.bought.get(stock_year, 0.0)
+        for stock_year, r in model.released.items():
+            values[r.name] = found.releases.get(stock_year, 0.0)
         for level, u in model.u.items():
             values[u.name] = found.utilisation.get(level, 0.0)
         for flow, m in model.imports.items():

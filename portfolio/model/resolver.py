@@ -33,6 +33,7 @@ from portfolio.model.lexicographic import (
     extract,
     lexicographic,
     start_values,
+    unheld,
 )
 from portfolio.model.outcomes import (
     Solution,
@@ -83,6 +84,7 @@ class LockOut:
         self.upper = np.array([v.upBound for v in self.columns], dtype=float)[self.integer]
         self.locked, self.pid = -1, ""
         self.held: float | None = None
+        self.held_row = -1
         self.shortfall_cost = self._vector(self.model.goal(Goal.SHORTFALL))
         self.budget_cost = self._vector(self.model.budget_cost)
         self.base = base if base is not None and base.status.has_solution else None
@@ -188,7 +190,7 @@ class LockOut:
         nonzero = np.flatnonzero(cost).astype(np.int32)
         self.highs.addRow(-INF, limit, len(nonzero), nonzero, cost[nonzero])
         if goal is Goal.SHORTFALL:
-            self.held = limit
+            self.held, self.held_row = limit, self.highs.getNumRow() - 1
 
     def finish(self, stats: tuple[SolveStats, ...], status: Status, values: np.ndarray,
                notes: tuple[str, ...] = (), *, settle: bool = True) -> Solution:
@@ -241,10 +243,16 @@ class LockOut:
 
         A MIP answer may hold y = 0.999999 (within the integrality tolerance) with face
         values scaled down to match; the LP with y fixed at 1 gives the exact financing.
+        With stock, the stage-1 hold is made exact for this LP (see
+        `portfolio.model.lexicographic.exact_stock`), so no purchase trades the tolerance.
         """
         highs, fixed = self.highs, np.round(values[self.integer])
         upper = np.where(self.integer == self.locked, 0.0, self.upper)
         highs.changeColsBounds(len(self.integer), self.integer, fixed, fixed)
+        tight = self.held is not None and bool(self.model.bought)
+        if tight and self.held is not None:
+            exact = unheld(self.held)
+            highs.changeRowBounds(self.held_row, -INF, exact + 1e-9 * max(1.0, abs(exact)))
         try:
             with relaxation(highs):
                 run_highs(highs)
@@ -252,6 +260,8 @@ class LockOut:
             result = np.array(highs.getSolution().col_value) if polished else values
         finally:
             highs.changeColsBounds(len(self.integer), self.integer, self.lower, upper)
+            if tight and self.held is not None:
+                highs.changeRowBounds(self.held_row, -INF, self.held)
         return result
 
     def _named(self, values: np.ndarray) -> dict[str, float]:

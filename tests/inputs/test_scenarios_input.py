@@ -251,7 +251,7 @@ def test_an_empty_scenario_changes_nothing_but_drops_scenarios(tmp_path: Path) -
 # --- messages --------------------------------------------------------------------------
 
 CHANGE_LIST = ("budget_factor, demand_factor, capacity_factor, lock, delay_months, "
-               "max_lead_time_months, imports_factor")
+               "max_lead_time_months, imports_factor, country_budget_factor")
 
 
 @pytest.mark.parametrize(("rows", "expected"), [
