@@ -133,12 +133,59 @@ def chain_flows(ws: Worksheet, blocks: Sequence[tuple[str, int, int]], anchor_co
     for n, (sector, first, last) in enumerate(blocks):
         chart = LineChart()
         chart.title = f"{sector}: allied tonnes against consumption, deliveries and imports"
-        for col, title in ((3, "allied production + supply (t)"), (5, "consumed (t)"),
-                           (6, "delivered (t)"), (4, "imported (t)")):
+        for col, title in ((3, "allied production + supply + released (t)"),
+                           (5, "consumed (t)"), (6, "delivered (t)"), (4, "imported (t)")):
             series = Series(Reference(ws, min_col=col, min_row=first, max_row=last),
                             title=title)
             series.smooth = False
             chart.series.append(series)
         chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
         _shown_axes(chart, "year", "tonnes (all materials of the chain)")
+        ws.add_chart(chart, f"{anchor_col}{1 + n * ROWS_PER_CHART}")
+
+
+def _bars_with_line(ws: Worksheet, first: int, last: int, year_col: int,
+                    bar: tuple[int, str], line: tuple[int, str]) -> BarChart:
+    """Columns of one cell range by year with another as a line over them."""
+    bars = BarChart()
+    bars.series.append(Series(Reference(ws, min_col=bar[0], min_row=first, max_row=last),
+                              title=bar[1]))
+    bars.set_categories(Reference(ws, min_col=year_col, min_row=first, max_row=last))
+    over = LineChart()
+    series = Series(Reference(ws, min_col=line[0], min_row=first, max_row=last), title=line[1])
+    series.smooth = False
+    series.marker.symbol = "circle"
+    over.series.append(series)
+    bars += over
+    bars.y_axis.scaling.min = 0
+    return bars
+
+
+def stock_held(ws: Worksheet, blocks: Sequence[tuple[str, int, int]], year_col: int,
+               released_col: int, stock_col: int, anchor_col: str) -> None:
+    """One chart per stockpile: tonnes released each year (columns) and year-end stock (line).
+
+    `blocks` are (title, first row, last row) of each stockpile's rows on the Stockpiles sheet.
+    """
+    for n, (title, first, last) in enumerate(blocks):
+        chart = _bars_with_line(ws, first, last, year_col, (released_col, "released (t)"),
+                                (stock_col, "stock held at year end (t)"))
+        chart.title = f"Stockpile {title}: stock held and released"
+        _shown_axes(chart, "year", "tonnes")
+        ws.add_chart(chart, f"{anchor_col}{1 + n * ROWS_PER_CHART}")
+
+
+def country_budgets(ws: Worksheet, blocks: Sequence[tuple[str, int, int]], year_col: int,
+                    cost_col: int, limit_col: int, anchor_col: str) -> None:
+    """One chart per country: budget cost by year (columns) against its limit (line).
+
+    The line is the CountryBudgets limit of each year, without a point where the year has
+    none. `blocks` are (title, first row, last row) of each country's year rows on the
+    Countries sheet.
+    """
+    for n, (title, first, last) in enumerate(blocks):
+        chart = _bars_with_line(ws, first, last, year_col, (cost_col, "budget cost (USD m)"),
+                                (limit_col, "country limit for the year (USD m)"))
+        chart.title = title
+        _shown_axes(chart, "year", "USD m")
         ws.add_chart(chart, f"{anchor_col}{1 + n * ROWS_PER_CHART}")

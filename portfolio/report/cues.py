@@ -33,7 +33,7 @@ HEADING_FONT = Font(name=FONT, bold=True, size=12, color="1F4E78")
 FROZEN = {"Selection": "C2", "Financing": "C2", "Coverage": "D2", "Rejected": "B2",
           "Frontier": "B2", "Scenarios": "B2", "Sensitivity": "B2", "Mix": "B2",
           "Changes": "C2", "Sectors": "C2", "Flows": "D2", "Utilisation": "C2",
-          "Chains": "C2"}
+          "Chains": "C2", "Stockpiles": "B2", "Countries": "C2"}
 
 #: Percentage columns drawn as data bars, by table.
 BARS = {"Coverage": ("coverage_pct",), "Pools": ("used_pct",),
@@ -50,7 +50,9 @@ SHEETS = {
     "Flows": "tonnes made, supplied, imported, consumed and delivered per commodity",
     "Utilisation": "how hard each selected converter runs, and what holds it back",
     "Chains": "each chain's (sector's) tonnes by year, with charts",
+    "Stockpiles": "each stockpile's tonnes bought, released and held, and its cost, by year",
     "Budget": "budget cost by year against the limits",
+    "Countries": "what each government pays, by year, against its own limits",
     "Pools": "each funding pool's use",
     "Rejected": "every project left out, with the reason",
     "Frontier": "what each budget level buys",
@@ -124,12 +126,13 @@ def _scales(ws: Worksheet, cols: dict[str, str], last: int, name: str) -> None:
 
 def _binding(ws: Worksheet, cols: dict[str, str], last: int, name: str, first: int,
              width: int) -> None:
-    """Whole rows shaded where a limit binds: Sensitivity, Budget and Pools."""
+    """Whole rows shaded where a limit binds: Sensitivity, Budget, Countries and Pools."""
     span = f"{get_column_letter(first)}2:{get_column_letter(first + width - 1)}{last}"
+    headroom = cols.get("headroom_musd", "A")
     formula = {
         "Sensitivity": f'${cols.get("binding", "A")}2="yes"',
-        "Budget": f'AND(ISNUMBER(${cols.get("headroom_musd", "A")}2),'
-                  f'${cols.get("headroom_musd", "A")}2<=0.000001)',
+        "Budget": f"AND(ISNUMBER(${headroom}2),${headroom}2<=0.000001)",
+        "Countries": f"AND(ISNUMBER(${headroom}2),${headroom}2<=0.000001)",
         "Pools": f'AND(ISNUMBER(${cols.get("used_pct", "A")}2),'
                  f'${cols.get("used_pct", "A")}2>=99.9999)',
     }.get(name)

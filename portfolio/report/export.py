@@ -21,6 +21,7 @@ from portfolio.report import guide
 from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.contents import CRITICAL, Report
 from portfolio.report.flowtables import CHAINS, FLOWS, UTILISATION
+from portfolio.report.stocktables import COUNTRIES, STOCKPILES
 from portfolio.report.summary import SUMMARY
 from portfolio.report.tables import (
     BUDGET,
@@ -149,6 +150,8 @@ def schema() -> dict[str, Any]:
         "Flows": _records_schema("Flows", FLOWS),
         "Utilisation": _records_schema("Utilisation", UTILISATION),
         "Chains": _records_schema("Chains", CHAINS),
+        "Stockpiles": _records_schema("Stockpiles", STOCKPILES),
+        "Countries": _records_schema("Countries", COUNTRIES),
         "Changes": _records_schema("Changes", CHANGES),
         "Guide": _records_schema("Guide", guide.COLUMNS),
     }

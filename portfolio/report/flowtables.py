@@ -1,8 +1,9 @@
 """The chain tables (Flows, Utilisation, Chains) of a workbook with supply chains.
 
-Written only when the input has Inputs, Supply or Imports rows (`Case.chains`), so a v1
-workbook's results stay as they were. Every figure is the selection's flows
-(`Figures.flows`): the same LP that gives the Coverage sheet its delivered tonnes.
+Written only when the input has Inputs, Supply, Imports or Stockpiles rows (`Case.chains`:
+stock released joins the chain balances), so a v1 workbook's results stay as they were.
+Every figure is the selection's flows (`Figures.flows`): the same LP that gives the Coverage
+sheet its delivered tonnes.
 `tables.tables` wraps them as `Table`s after Coverage (kept here to hold tables.py short).
 """
 
@@ -66,15 +67,14 @@ def _order(case: Case, keys: set[DemandKey]) -> list[DemandKey]:
 
 
 def flow_rows(report: Report) -> list[list[Any]]:
-    """One row per commodity and plan year with any production, supply, import, use or demand."""
+    """One row per commodity and plan year with any production, supply, release, use, demand."""
     found = _flows(report)
     if found is None:
         return []
     case = report.case
     years = set(case.plan_years)
     demand = _demand(case)
-    stockpiles: dict[Flow, float] = {}  # no stockpiles yet: nothing released
-    parts = (found.production, case.supply_t, stockpiles, found.imports, found.consumed,
+    parts = (found.production, case.supply_t, found.released, found.imports, found.consumed,
              found.delivered_by_flow(), demand)
     flows = {flow for part in parts for flow, t in part.items() if t > 0 and flow[1] in years}
     flows |= {flow for flow in demand if flow[1] in years}

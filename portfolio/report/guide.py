@@ -118,7 +118,9 @@ _TABLES: dict[str, dict[str, Entry]] = {
     },
     "Budget": {
         "year": Entry(YEAR, "Disbursement year, then total for the whole plan."),
-        "budget_cost_musd": Entry(USD, "Budget cost falling in that year (or in all years)."),
+        "budget_cost_musd": Entry(USD, "Budget cost falling in that year (or in all years): "
+                                       "financing as disbursed, plus stockpile purchases and "
+                                       "holding costs in the year they occur."),
         "limit_musd": Entry(USD, "The annual limit from the Budget sheet, or the total budget; "
                                  "blank: no limit that year."),
         "headroom_musd": Entry(USD, "Limit less cost: what is left to spend."),
@@ -222,7 +224,9 @@ _TABLES: dict[str, dict[str, Entry]] = {
         "production_t": Entry(T, "Tonnes the selected projects make (Offtake volumes; a "
                                  "converter's at its utilisation)."),
         "supply_t": Entry(T, "Allied tonnes from outside the pipeline, as on the Supply sheet."),
-        "released_t": Entry(T, "Tonnes released from stockpiles (0: this run has none)."),
+        "released_t": Entry(T, "Tonnes released from stockpiles in that year (Stockpiles "
+                               "sheet): allied tonnes like production, to feed converters or "
+                               "go to Demand; 0 without stockpiles."),
         "imports_t": Entry(T, "Tonnes imported from outside the allied chains to feed "
                               "converters (within the Imports sheet's max_t)."),
         "consumed_t": Entry(T, "Tonnes the selected converters take as feedstock."),
@@ -248,6 +252,53 @@ _TABLES: dict[str, dict[str, Entry]] = {
         "consumed_t": Entry(T, "Tonnes the sector's converters take as feedstock."),
         "delivered_t": Entry(T, "Tonnes delivered to the sector's Demand rows."),
         "demand_t": Entry(T, "Tonnes the sector demands."),
+    },
+    "Stockpiles": {
+        "stockpile_id": Entry(TEXT, "The stockpile, as on the Stockpiles input sheet."),
+        "country": Entry(TEXT, "The government that holds the stock and pays for it."),
+        "sector": Entry(TEXT, "Sector of the commodity held."),
+        "material": Entry(TEXT, "Material held, e.g. NdPr oxide."),
+        "year": Entry(YEAR, "Plan year: tonnes and costs of that calendar year, stock at its "
+                            "end."),
+        "bought_t": Entry(T, "Tonnes bought in the year (possible only up to buy_until_year)."),
+        "released_t": Entry(T, "Tonnes released in the year: they join the commodity's allied "
+                               "tonnes (Flows sheet), to feed converters or go to Demand."),
+        "stock_t": Entry(T, "Tonnes held at the year end: initial stock plus purchases to date "
+                            "less releases to date."),
+        "budget_cost_musd": Entry(USD, "What the stockpile costs the budget in the year: "
+                                       "purchase_cost_musd + holding_cost_musd. It counts in "
+                                       "the Budget sheet's year, the total budget and its "
+                                       "country's budgets."),
+        "held_t": Entry(T, "Tonnes bought to date, initial stock included: what the holding "
+                           "cost is charged on. Releases do not lower it: a reserve is paid for "
+                           "in full while it is held ready."),
+        "purchase_cost_musd": Entry(USD, "Purchases in the year: bought_t x price_usd_per_kg / "
+                                         "1000."),
+        "holding_cost_musd": Entry(USD, "Interest and storage in the year: holding_cost_pct % "
+                                        "of the purchase value of held_t."),
+    },
+    "Countries": {
+        "country": Entry(TEXT, "The government, spelt as first written in Financing, "
+                               "Stockpiles, CountryBudgets or CostShare; (no country): "
+                               "financing from pools whose Financing row names no country."),
+        "year": Entry(YEAR, "Disbursement year (where the country pays something or has a "
+                            "limit), then total for the whole plan."),
+        "budget_cost_musd": Entry(USD, "Budget cost the country bears in that year (or in all "
+                                       "years): its pools' financing, disbursed as on the "
+                                       "Budget sheet, and its stockpiles' purchases and "
+                                       "holding costs."),
+        "limit_musd": Entry(USD, "The country's own limit from the CountryBudgets sheet for "
+                                 "that year (on the total row: for the whole plan); blank: "
+                                 "none."),
+        "share_pct": Entry(PCT, "Its share of the portfolio's budget cost: of that year's "
+                                "total on a year row, of the total budget cost on the total "
+                                "row."),
+        "headroom_musd": Entry(USD, "Limit less cost: what the country has left to spend; "
+                                    "blank where it has no limit."),
+        "min_share_pct": Entry(PCT, "Least share of the total budget cost the country is to "
+                                    "pay (CostShare sheet; total row only); blank: none set."),
+        "max_share_pct": Entry(PCT, "Largest share of the total budget cost the country may "
+                                    "pay (CostShare sheet; total row only); blank: none set."),
     },
     "Changes": {
         "section": Entry(TEXT, "projects: backed or not; financing: face value moved; summary: "

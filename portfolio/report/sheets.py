@@ -20,6 +20,13 @@ from portfolio.inputs.rows import INSTRUMENTS
 from portfolio.report import charts, cues, guide, panel
 from portfolio.report.contents import Report
 from portfolio.report.flowtables import CHAINS, chain_blocks
+from portfolio.report.stocktables import (
+    COUNTRIES,
+    STOCKPILES,
+    country_titles,
+    stock_label,
+    stockpile_blocks,
+)
 from portfolio.report.tables import (
     BUDGET,
     SECTORS,
@@ -102,6 +109,17 @@ def _charts(book: Workbook, report: Report) -> None:
     charts.sector_supply(sectors, blocks, _after(SECTORS))
     if "Chains" in book.sheetnames:
         charts.chain_flows(book["Chains"], chain_blocks(report), _after(CHAINS))
+    if "Stockpiles" in book.sheetnames:
+        labels = {k.stockpile_id: stock_label(k) for k in report.case.stockpiles}
+        year, released, stock = _columns(STOCKPILES, "year", "released_t", "stock_t")
+        charts.stock_held(book["Stockpiles"],
+                          [(labels[kid], first, last)
+                           for kid, first, last in stockpile_blocks(report)],
+                          year, released, stock, _after(STOCKPILES))
+    if "Countries" in book.sheetnames:
+        year, cost, limit = _columns(COUNTRIES, "year", "budget_cost_musd", "limit_musd")
+        charts.country_budgets(book["Countries"], country_titles(report), year, cost, limit,
+                               _after(COUNTRIES))
     charts.financing_mix(book["Mix"], len(INSTRUMENTS), countries(report),
                          _after(mix_columns(countries(report))))
     years = sum(1 for r in budget_rows(report) if r[0] != "total")
@@ -134,6 +152,12 @@ def _positions(columns: Sequence[Column], prefix: str) -> list[tuple[int, str]]:
             if c.name.startswith(prefix)]
 
 
+def _columns(columns: Sequence[Column], *names: str) -> list[int]:
+    """The sheet column number (1 = A) of each named column."""
+    where = {c.name: n for n, c in enumerate(columns, start=1)}
+    return [where[name] for name in names]
+
+
 def _words(name: str) -> str:
     """A chart series' name for a column: 'magnets covered (%)', not coverage_pct_magnets."""
     if name == "demand_covered_pct":
@@ -149,6 +173,7 @@ def _after(columns: Sequence[Column]) -> str:
 
 SUMMARY_FORMATS = {
     "weighted_shortfall": "usd", "weighted_imports": "usd", "total_budget_cost_musd": "usd",
+    "stockpile_cost_musd": "usd",
     "total_budget_musd": "usd",
     "public_finance_musd": "usd", "projects_selected": "int", "budget_used_pct": "pct",
     "demand_covered_pct": "pct", "mip_gap": "number", "solve_seconds": "seconds",

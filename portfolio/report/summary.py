@@ -43,7 +43,11 @@ def summary_rows(report: Report) -> list[list[Any]]:
         *([["weighted_imports", fig.weighted_imports if solved else None, "sum of weight x "
             "tonnes imported over all Imports rows"]] if case.chains else []),
         ["total_budget_cost_musd", fig.total_cost if solved else None,
-         "budget cost scored for all financing, USD m"],
+         "budget cost scored for all financing and stockpiles, USD m" if case.stockpiles
+         else "budget cost scored for all financing, USD m"],
+        *([["stockpile_cost_musd", fig.stock_cost if solved else None, "stockpile purchases "
+            "and holding costs over the plan, USD m (part of total_budget_cost_musd)"]]
+          if case.stockpiles else []),
         ["projects_selected", len(fig.selected) if solved else 0,
          f"of {len(case.projects)} candidate projects"],
         ["solver", opts.label, CBC_WARNING if opts.solver is Solver.CBC else ""],

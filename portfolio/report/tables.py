@@ -19,6 +19,7 @@ from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.changes import Previous, changes
 from portfolio.report.contents import CRITICAL, Report
 from portfolio.report.flowtables import chain_tables
+from portfolio.report.stocktables import country_tables, stock_tables
 from portfolio.report.summary import SUMMARY, summary_rows
 from portfolio.workbook.styles import Column
 
@@ -50,7 +51,9 @@ def tables(report: Report) -> list[Table]:
         Table("Financing", FINANCING, _financing(report)),
         Table("Coverage", COVERAGE, _coverage(report)),
         *(Table(sheet, columns, rows) for sheet, columns, rows in chain_tables(report)),
+        *(Table(sheet, columns, rows) for sheet, columns, rows in stock_tables(report)),
         Table("Budget", BUDGET, budget_rows(report)),
+        *(Table(sheet, columns, rows) for sheet, columns, rows in country_tables(report)),
         Table("Pools", POOLS, _pools(report)),
         Table("Rejected", REJECTED, _rejected(report)),
     ]
