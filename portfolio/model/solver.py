@@ -257,6 +257,8 @@ def run(prob: pulp.LpProblem, options: SolverOptions,
     bound, gap = None, None
     if status.has_solution and mip:
         bound, gap = highs_bound_and_gap(info, status, objective)
+        if bound is not None and bound != objective:  # HiGHS knows no objective constant
+            bound += float(prob.objective.constant)
     elif status is Status.OPTIMAL:  # an LP's optimum is its own bound (mip_dual_bound is 0)
         bound, gap = objective, 0.0
     return SolveStats(status, objective, bound, gap, seconds,
