@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,10 @@ CHAIN_SHEETS = ("Inputs", "Supply", "Imports")
 FLOW_COLUMNS = ("production_t", "supply_t", "released_t", "imports_t", "consumed_t",
                 "delivered_t", "demand_t", "surplus_t")
 Flow = tuple[tuple[str, str], int]
+STOCK_COLUMNS = ("bought_t", "released_t", "stock_t", "budget_cost_musd")
+#: The Countries row the product adds for pools with a blank country (documented in its Guide);
+#: it counts toward no country's budget or share and is checked as the cost of those pools.
+NO_COUNTRY = "(no country)"
 
 
 def _blank(v: Any) -> bool:
@@ -59,6 +63,12 @@ def _key(sector: str, material: str) -> tuple[str, str]:
     return (" ".join(str(sector).split()).lower(), " ".join(str(material).split()).lower())
 
 
+def _country(text: Any) -> str:
+    """Countries match between Financing, Stockpiles, CountryBudgets and CostShare ignoring
+    case and spacing."""
+    return " ".join(str(text).split()).casefold()
+
+
 def check(input_path: Path, output_path: Path) -> list[str]:
     """Every violation of the contract found in the output (empty list = all good)."""
     book = openpyxl.load_workbook(input_path, data_only=True, read_only=True)
@@ -77,6 +87,10 @@ def check(input_path: Path, output_path: Path) -> list[str]:
     for r in _sheet(book, "CapexSchedule"):
         schedule[str(r["project_id"])][int(r["year"])] = float(r["share"])
     annual = {int(r["year"]): float(r["budget_musd"]) for r in _sheet(book, "Budget")}
+    stockpiles = _sheet(book, "Stockpiles")
+    country_budgets = _sheet(book, "CountryBudgets")
+    cost_shares = _sheet(book, "CostShare")
+    years = range(plan, max([plan, *(int(d["year"]) for d in demands)]) + 1)
 
     out = read_output(output_path)
     summ = summary(out)
@@ -96,6 +110,7 @@ def check(input_path: Path, output_path: Path) -> list[str]:
         return start(pid) + math.ceil(float(projects[pid]["lead_time_months"]) / 12)
 
     cost_by_year: dict[int, float] = defaultdict(float)
+    by_country: dict[tuple[str, int], float] = defaultdict(float)  # (country, year) -> cost
     total_cost = 0.0
     for pid in selected:
         p = projects[pid]
@@ -136,6 +151,10 @@ def check(input_path: Path, output_path: Path) -> list[str]:
         total_cost += cost
         for year, share in (schedule.get(pid) or {start(pid): 1.0}).items():
             cost_by_year[year] += cost * share
+            for (fp, iid), value in face.items():
+                if fp == pid:
+                    by_country[(_country(pools[iid].get("country") or NO_COUNTRY), year)] += (
+                        share * float(pools[iid]["budget_cost_rate"]) * value)
     for pid, p in projects.items():
         if str(p.get("lock") or "").lower() == "in" and pid not in selected:
             bad.append(f"{pid}: locked in but not selected")
@@ -148,16 +167,32 @@ def check(input_path: Path, output_path: Path) -> list[str]:
         used = sum(v for (_, j), v in face.items() if j == iid)
         if used > float(i["capacity_musd"]) + TOL * max(1, used):
             bad.append(f"pool {iid}: {used} over capacity {i['capacity_musd']}")
+    released: dict[Flow, float] = {}
+    if stockpiles:
+        stock = _stockpiles(out, stockpiles, plan, years, bad)
+        released = stock.released
+        for (country, year), cost in stock.cost.items():
+            cost_by_year[year] += cost
+            by_country[(country, year)] += cost
+        stock_cost = sum(stock.cost.values())
+        total_cost += stock_cost
+        if _off(float(summ.get("stockpile_cost_musd", math.nan)), stock_cost):
+            bad.append(f"Summary stockpile_cost_musd {summ.get('stockpile_cost_musd')} != "
+                       f"{stock_cost}")
     if total_cost > budget + TOL * max(1, budget):
         bad.append(f"total budget cost {total_cost} over {budget}")
     for year, limit in annual.items():
         if cost_by_year.get(year, 0) > limit + TOL * max(1, limit):
             bad.append(f"{year}: budget cost {cost_by_year[year]} over {limit}")
+    bad += _budget_sheet(out, cost_by_year, total_cost, annual, budget)
+    if country_budgets or cost_shares:
+        bad += _governments(out, by_country, cost_by_year, total_cost, country_budgets,
+                            cost_shares)
 
     chains = {n: _sheet(book, n) for n in CHAIN_SHEETS}
-    if any(chains.values()):
+    if any(chains.values()) or stockpiles:
         bad += _check_chains(Chain(out, summ, selected, online, plan, projects, offtakes, demands,
-                                   objective, *chains.values()))
+                                   objective, *chains.values(), released=released))
     else:
         bad += _coverage(out, summ, selected, online, offtakes, demands, objective)
     if abs(float(summ["total_budget_cost_musd"]) - total_cost) > TOL * max(1, total_cost):
@@ -211,6 +246,7 @@ class Chain:
     inputs: list[dict[str, Any]]
     supplies: list[dict[str, Any]]
     imports: list[dict[str, Any]]
+    released: dict[Flow, float] = field(default_factory=dict)  # from the Stockpiles sheet
 
     @property
     def years(self) -> range:
@@ -219,7 +255,13 @@ class Chain:
 
 
 def _off(got: float, want: float) -> bool:
-    return abs(got - want) > TOL * max(1.0, abs(want))
+    """Whether a reported figure is not the recomputed one (a blank, NaN, is off)."""
+    return not abs(got - want) <= TOL * max(1.0, abs(want))
+
+
+def _missing(v: Any) -> bool:
+    """A blank cell as pandas reads it (None or NaN)."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _utilisation(c: Chain, bad: list[str]) -> dict[tuple[str, int], float]:
@@ -308,7 +350,7 @@ def _check_chains(c: Chain) -> list[str]:
     sheet = _flows_sheet(c, bad)
     weighted = 0.0
     recomputed = {"production_t": made, "consumed_t": used, "supply_t": supplied,
-                  "demand_t": wanted, "delivered_t": delivered}
+                  "demand_t": wanted, "delivered_t": delivered, "released_t": c.released}
     flows = {f for part in recomputed.values() for f, t in part.items()
              if abs(t) > TOL and f[1] in c.years}
     for flow in sorted(flows | set(sheet) | {f for f in wanted if f[1] in c.years}):
@@ -321,8 +363,6 @@ def _check_chains(c: Chain) -> list[str]:
         for column, part in recomputed.items():
             if _off(row[column], part.get(flow, 0.0)):
                 bad.append(f"Flows {flow}: {column} {row[column]} != {part.get(flow, 0.0)}")
-        if _off(row["released_t"], 0.0):
-            bad.append(f"Flows {flow}: released {row['released_t']} without stockpiles")
         imported = row["imports_t"]
         cap, weight = terms.get(flow, (0.0, 0.0))
         if imported < -TOL or (cap is not None and imported > cap + TOL * max(1, cap)):
@@ -342,6 +382,172 @@ def _check_chains(c: Chain) -> list[str]:
         bad.append(f"Summary weighted_shortfall {c.summ['weighted_shortfall']} != {shortfall}")
     if _off(float(c.summ.get("weighted_imports", math.nan)), weighted):
         bad.append(f"Summary weighted_imports {c.summ.get('weighted_imports')} != {weighted}")
+    return bad
+
+
+@dataclass(frozen=True)
+class Stock:
+    """What the stockpiles add, recomputed from the tonnes the Stockpiles sheet reports."""
+
+    cost: dict[tuple[str, int], float]  # (country, year) -> budget cost
+    released: dict[Flow, float]  # (commodity, year) -> tonnes released
+
+
+def _year(v: Any) -> int | str:
+    """A year cell: an int, or `total`."""
+    return "total" if str(v).strip().lower() == "total" else int(float(v))
+
+
+def _stockpiles(out: dict[str, Any], stockpiles: list[dict[str, Any]], plan: int,
+                years: range, bad: list[str]) -> Stock:
+    """v2 stockpiles: each stockpile's year rows checked against its limits and recomputed.
+
+    Per stockpile k and plan year Y: b_kY >= 0, none after buy_until_year; 0 <= r_kY <=
+    max_release_tpa; H_kY = initial + bought to date <= max_stock_t; year-end stock
+    S_kY = H_kY - released to date >= 0; cost price/1000 * b_kY + holding/100 * price/1000
+    * H_kY. Costs are recomputed from the tonnes, not read from the sheet.
+    """
+    cost: dict[tuple[str, int], float] = defaultdict(float)
+    released: dict[Flow, float] = defaultdict(float)
+    frame = out.get("Stockpiles")
+    if frame is None:
+        bad.append("a stockpile workbook's results lack the Stockpiles sheet")
+        return Stock(dict(cost), dict(released))
+    known = {str(k["stockpile_id"]): k for k in stockpiles}
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in frame.to_dict("records") if len(frame) else []:
+        kid, year = str(r["stockpile_id"]), int(r["year"])
+        if kid not in known:
+            bad.append(f"Stockpiles row for {kid}, which is no stockpile of the input")
+        elif year not in years:
+            bad.append(f"Stockpiles row for {kid} in {year}, outside the plan years")
+        if (kid, year) in found:
+            bad.append(f"{kid} {year}: two Stockpiles rows")
+        found[(kid, year)] = r
+    for kid, k in known.items():
+        per_t = float(k["price_usd_per_kg"]) / 1000
+        holding = _number(k.get("holding_cost_pct"), 0) / 100
+        ceiling = float(k["max_stock_t"])
+        last = int(_number(k.get("buy_until_year"), plan))
+        cap = k.get("max_release_tpa")
+        flow_key = _key(k["sector"], k["material"])
+        held = _number(k.get("initial_t"), 0)
+        out_to_date = 0.0
+        for year in years:
+            r = found.get((kid, year))
+            if r is None:
+                bad.append(f"{kid} {year}: no Stockpiles row")
+                r = dict.fromkeys(STOCK_COLUMNS, 0.0)
+            elif (_country(r["country"]), _key(r["sector"], r["material"])) != (
+                    _country(k["country"]), flow_key):
+                bad.append(f"{kid} {year}: Stockpiles row names {r['country']} "
+                           f"{r['sector']}/{r['material']}, not the input's")
+            bought, out_t, stock_t, reported = (float(r[c]) for c in STOCK_COLUMNS)
+            if any(math.isnan(v) for v in (bought, out_t, stock_t, reported)):
+                bad.append(f"{kid} {year}: a blank Stockpiles cell")
+            if bought < -TOL:
+                bad.append(f"{kid} {year}: bought {bought} t, below 0")
+            if year > last and abs(bought) > TOL:
+                bad.append(f"{kid} {year}: bought {bought} t after buy_until_year {last}")
+            held += bought
+            out_to_date += out_t
+            scale = max(1.0, held)
+            if held > ceiling + TOL * max(1, ceiling):
+                bad.append(f"{kid} {year}: {held} t bought to date, over max_stock_t {ceiling}")
+            if out_t < -TOL or (cap is not None and out_t > float(cap) + TOL * max(1, cap)):
+                bad.append(f"{kid} {year}: released {out_t} t outside [0, {cap}]")
+            if abs(stock_t - (held - out_to_date)) > TOL * scale:
+                bad.append(f"{kid} {year}: stock_t {stock_t} != initial + bought - released "
+                           f"to date = {held - out_to_date}")
+            if held - out_to_date < -TOL * scale:
+                bad.append(f"{kid} {year}: {out_to_date} t released to date, more than the "
+                           f"{held} t bought")
+            spent = per_t * bought + holding * per_t * held
+            if _off(reported, spent):
+                bad.append(f"{kid} {year}: budget_cost_musd {reported} != {spent} (price x "
+                           "bought + holding x price x bought to date)")
+            cost[(_country(k["country"]), year)] += spent
+            released[(flow_key, year)] += out_t
+    return Stock(dict(cost), dict(released))
+
+
+def _budget_sheet(out: dict[str, Any], cost_by_year: dict[int, float], total: float,
+                  annual: dict[int, float], budget: float) -> list[str]:
+    """The Budget sheet: each year's budget cost (financing disbursed, stockpile costs) and
+    the total, each against its limit."""
+    bad: list[str] = []
+    frame = out.get("Budget")
+    if frame is None:
+        return ["the results lack the Budget sheet"]
+    seen: set[int | str] = set()
+    for r in frame.to_dict("records") if len(frame) else []:
+        year = _year(r["year"])
+        seen.add(year)
+        want = total if year == "total" else cost_by_year.get(int(year), 0.0)
+        if _off(float(r["budget_cost_musd"]), want):
+            bad.append(f"Budget {year}: budget_cost_musd {r['budget_cost_musd']} != {want}")
+        limit = budget if year == "total" else annual.get(int(year))
+        got = r.get("limit_musd")
+        if limit is not None and (_missing(got) or _off(float(got), limit)):
+            bad.append(f"Budget {year}: limit_musd {got} != {limit}")
+    bad += [f"Budget: no row for {y}, whose budget cost is {c}"
+            for y, c in sorted(cost_by_year.items()) if abs(c) > TOL and y not in seen]
+    if "total" not in seen:
+        bad.append("Budget: no total row")
+    return bad
+
+
+def _governments(out: dict[str, Any], by_country: dict[tuple[str, int], float],
+                 cost_by_year: dict[int, float], total: float,
+                 country_budgets: list[dict[str, Any]], cost_shares: list[dict[str, Any]],
+                 ) -> list[str]:
+    """v2 governments: each country's budget cost (its pools' disbursed financing and its
+    stockpiles') against its CountryBudgets rows, the cost shares, and the Countries sheet
+    (share_pct: of the year's budget cost on a year row, of the total on the total row)."""
+    bad: list[str] = []
+
+    def paid(country: str, year: int | str) -> float:
+        return sum(c for (k, y), c in by_country.items()
+                   if k == country and (year == "total" or y == year))
+
+    limits: dict[tuple[str, int | str], float] = {}
+    for r in country_budgets:
+        key = (_country(r["country"]), "total" if r.get("year") is None else int(r["year"]))
+        limits[key] = float(r["budget_musd"])
+        cost = paid(*key)
+        if cost > limits[key] + TOL * max(1, limits[key]):
+            bad.append(f"country budget {r['country']} {key[1]}: {cost} over {limits[key]}")
+    for r in cost_shares:
+        cost, country = paid(_country(r["country"]), "total"), r["country"]
+        low, high = _number(r.get("min_share"), 0), _number(r.get("max_share"), 1)
+        if cost < low * total - TOL * max(1, total):
+            bad.append(f"cost share: {country} pays {cost} of {total}, under {low}")
+        if cost > high * total + TOL * max(1, total):
+            bad.append(f"cost share: {country} pays {cost} of {total}, over {high}")
+    frame = out.get("Countries")
+    if frame is None:
+        return [*bad, "a workbook with country budgets or cost shares lacks the Countries sheet"]
+    seen: set[tuple[str, int | str]] = set()
+    for r in frame.to_dict("records") if len(frame) else []:
+        key = (_country(r["country"]), _year(r["year"]))
+        if key in seen:
+            bad.append(f"two Countries rows for {r['country']} {key[1]}")
+        seen.add(key)
+        cost = paid(*key)
+        if _off(float(r["budget_cost_musd"]), cost):
+            bad.append(f"Countries {r['country']} {key[1]}: budget_cost_musd "
+                       f"{r['budget_cost_musd']} != {cost}")
+        got, limit = r.get("limit_musd"), limits.get(key)
+        if (limit is None) != _missing(got) or (limit is not None and _off(float(got), limit)):
+            bad.append(f"Countries {r['country']} {key[1]}: limit_musd {got} != {limit}")
+        whole = total if key[1] == "total" else cost_by_year.get(int(key[1]), 0.0)
+        if whole > TOL and _off(float(r["share_pct"]), 100 * cost / whole):
+            bad.append(f"Countries {r['country']} {key[1]}: share_pct {r['share_pct']} != "
+                       f"{100 * cost / whole}")
+    wanted = {(k, y) for (k, y), c in by_country.items() if abs(c) > TOL and k != NO_COUNTRY}
+    wanted |= {(k, "total") for k, _ in wanted} | {(k, "total") for k, _ in limits}
+    wanted |= {(_country(r["country"]), "total") for r in cost_shares}
+    bad += [f"Countries: no row for {k} {y}" for k, y in sorted(wanted - seen, key=str)]
     return bad
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pulp
 import pytest
 
@@ -32,7 +33,8 @@ from portfolio.analysis.figures import Figures
 from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions, Status
-from tests.helpers import write_book
+from tests.helpers import call, read_output, summary, write_book
+from tests.independent.checker import check
 
 Rows = list[dict[str, Any]]
 Data = dict[str, Rows]
@@ -346,7 +348,20 @@ def test_generator_makes_stocks_and_governments_that_bind(tmp_path: Path) -> Non
     assert binding >= 2, binding
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+def same_cost(got: float, want: float) -> bool:
+    """Within 1e-6 relative, with float rounding on top: the tie-breaking solves hold the cost
+    at the optimum plus exactly 1e-6 relative, and stock purchases can drift to that bound
+    (/tmp/ch/bugs.md, "Stock purchases drift within the held cost")."""
+    return abs(got - want) <= 1e-6 * max(1.0, want) * (1 + 1e-6)
+
+
+EARLIEST_BUG = pytest.mark.xfail(strict=True, reason=(
+    "bug (/tmp/ch/bugs.md): flows._earliest spends the first objective's 1e-6 hold, and "
+    "stage 2 holds that worse value: the first objective is 2e-6 relative off"))
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=EARLIEST_BUG) if s == 25 else s
+                                  for s in SEEDS])
 def test_stock_optimum_matches_brute_force(tmp_path: Path, seed: int) -> None:
     data = generate(seed)
     expected = brute_force(data)
@@ -356,8 +371,161 @@ def test_stock_optimum_matches_brute_force(tmp_path: Path, seed: int) -> None:
         return
     assert found is not None, f"infeasible, but brute force finds {expected}"
     assert found.first_objective == pytest.approx(expected[0], rel=1e-6, abs=1e-6)
-    # Within 1e-6 relative, with float rounding on top: the tie-breaking solves hold the cost
-    # at the optimum plus exactly 1e-6 relative, and stock purchases can drift to that
-    # bound (/tmp/ch/bugs.md, "Stock purchases drift within the held cost").
-    off = abs(found.total_cost - expected[1])
-    assert off <= 1e-6 * max(1.0, expected[1]) * (1 + 1e-6), (found.total_cost, expected)
+    assert same_cost(found.total_cost, expected[1]), (found.total_cost, expected)
+
+
+FAST = ("--no-frontier", "--no-sensitivity", "--rank", "none")
+
+
+@pytest.mark.parametrize("seed", SEEDS[::3])
+def test_checker_accepts_solved_stock_pipelines(tmp_path: Path, seed: int) -> None:
+    """The CLI's results of a third of the seeds pass the independent checker, and their
+    Summary's figures are the brute force's."""
+    data = generate(seed)
+    source, out = write_book(tmp_path / "in.xlsx", data), tmp_path / "out.xlsx"
+    run = call("solve", source, "-o", out, *FAST)
+    expected = brute_force(data)
+    assert run.code == (4 if expected is None else 0), run.stderr
+    if expected is None:
+        return
+    assert check(source, out) == []
+    figures = summary(read_output(out))
+    assert float(figures["weighted_shortfall"]) == pytest.approx(expected[0], rel=1e-6,
+                                                                  abs=1e-6)
+    assert same_cost(float(figures["total_budget_cost_musd"]), expected[1])
+
+
+OX = {"sector": "magnets", "material": "NdPr oxide"}
+
+
+def governed() -> Data:
+    """A hand-made pipeline for the tampering below: US project A (capex 100, online 2029,
+    half disbursed in 2027) and JP project B (50, online 2028) on a US pool (0.2) and a JP
+    pool (0.6); oxide wanted 2027-2029; US-K (100 USD/kg, 10% holding, buys until 2027,
+    releases up to 80 t a year, holds up to 200 t) and JP-K (150 USD/kg, 20 t to start, 5%);
+    country budgets US 30 in total and JP 25 in 2026; JP pays at least 30%."""
+    def setting(name: str, value: Any) -> dict[str, Any]:
+        return {"setting": name, "value": value}
+
+    return {
+        "Settings": [setting("plan_start_year", PLAN), setting("total_budget_musd", 200),
+                     setting("mip_gap", 0)],
+        "Projects": [{"project_id": "A", "country": "US", "stage": "separation",
+                      "capex_musd": 100, "lead_time_months": 36},
+                     {"project_id": "B", "country": "JP", "stage": "separation",
+                      "capex_musd": 50, "lead_time_months": 24}],
+        "Offtake": [{"project_id": "A", **OX, "volume_tpa": 100},
+                    {"project_id": "B", **OX, "volume_tpa": 50}],
+        "Demand": [{**OX, "year": y, "demand_t": 100} for y in (2027, 2028, 2029)],
+        "Financing": [{"pool_id": "US-loan", "instrument": "loan", "country": "US",
+                       "capacity_musd": 500, "budget_cost_rate": 0.2},
+                      {"pool_id": "JP-loan", "instrument": "loan", "country": "JP",
+                       "capacity_musd": 500, "budget_cost_rate": 0.6}],
+        "CapexSchedule": [{"project_id": "A", "year": 2026, "share": 0.5},
+                          {"project_id": "A", "year": 2027, "share": 0.5}],
+        "Stockpiles": [{"stockpile_id": "US-K", "country": "US", **OX, "price_usd_per_kg": 100,
+                        "max_stock_t": 200, "buy_until_year": 2027, "max_release_tpa": 80,
+                        "holding_cost_pct": 10},
+                       {"stockpile_id": "JP-K", "country": "JP", **OX, "price_usd_per_kg": 150,
+                        "initial_t": 20, "max_stock_t": 100, "holding_cost_pct": 5}],
+        "CountryBudgets": [{"country": "US", "budget_musd": 30},
+                           {"country": "JP", "year": 2026, "budget_musd": 25}],
+        "CostShare": [{"country": "JP", "min_share": 0.3}],
+    }
+
+
+@pytest.fixture(scope="module")
+def solved_stocks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`governed()` solved by the CLI."""
+    folder = tmp_path_factory.mktemp("stocks")
+    source, out = write_book(folder / "in.xlsx", governed()), folder / "out.xlsx"
+    assert call("solve", source, "-o", out, *FAST).code == 0
+    return source, out
+
+
+def _edit(out: Path, target: Path, sheet: str, where: dict[str, Any], column: str,
+          value: Any) -> Path:
+    """A copy of the results with one cell changed (or, with column "", the row deleted)."""
+    book = openpyxl.load_workbook(out)
+    ws = book[sheet]
+    header = [c.value for c in ws[1]]
+    rows = [r for r in ws.iter_rows(min_row=2)
+            if all(r[header.index(k)].value == v for k, v in where.items())]
+    assert len(rows) == 1, (sheet, where)
+    if column == "":
+        ws.delete_rows(rows[0][0].row)
+    else:
+        rows[0][header.index(column)].value = value
+    book.save(target)
+    return target
+
+
+def us_k(year: int) -> dict[str, Any]:
+    return {"stockpile_id": "US-K", "year": year}
+
+
+def jp_k(year: int) -> dict[str, Any]:
+    return {"stockpile_id": "JP-K", "year": year}
+
+
+Tamper = tuple[tuple[str, dict[str, Any], str, Any], str]
+TAMPERED: dict[str, Tamper] = {  # ((sheet, row, column, value), what the checker must say)
+    "bought after buy_until_year": (("Stockpiles", jp_k(2027), "bought_t", 5),
+                                    "JP-K 2027: bought 5.0 t after buy_until_year 2026"),
+    "over max_stock_t": (("Stockpiles", us_k(2027), "bought_t", 250), "over max_stock_t 200"),
+    "a release over max_release_tpa": (("Stockpiles", us_k(2028), "released_t", 90),
+                                       "US-K 2028: released 90.0 t outside [0, 80"),
+    "stock_t misstated": (("Stockpiles", us_k(2028), "stock_t", 40), "US-K 2028: stock_t 40"),
+    "more released than held": (("Stockpiles", us_k(2026), "released_t", 1),
+                                "US-K 2026: 1.0 t released to date, more than the"),
+    "a stock cost misstated": (("Stockpiles", us_k(2028), "budget_cost_musd", 0),
+                               "US-K 2028: budget_cost_musd 0"),
+    "a Stockpiles row dropped": (("Stockpiles", jp_k(2029), "", None),
+                                 "JP-K 2029: no Stockpiles row"),
+    "Flows releases not the stockpiles'": (("Flows", {"year": 2028}, "released_t", 60),
+                                           "released_t 60"),
+    "stockpile cost misstated": (("Summary", {"metric": "stockpile_cost_musd"}, "value", 20),
+                                 "Summary stockpile_cost_musd 20"),
+    "a Budget year without its stock cost": (
+        ("Budget", {"year": 2028}, "budget_cost_musd", 0), "Budget 2028: budget_cost_musd 0"),
+    "a country's year cost misstated": (
+        ("Countries", {"country": "US", "year": 2026}, "budget_cost_musd", 9),
+        "Countries US 2026: budget_cost_musd 9"),
+    "a country limit misstated": (
+        ("Countries", {"country": "US", "year": "total"}, "limit_musd", 40),
+        "Countries US total: limit_musd 40"),
+    "a country share misstated": (
+        ("Countries", {"country": "JP", "year": "total"}, "share_pct", 35),
+        "Countries JP total: share_pct 35"),
+    "a Countries row dropped": (("Countries", {"country": "JP", "year": 2027}, "", None),
+                                "Countries: no row for jp 2027"),
+    "a JP pool over JP's 2026 budget": (
+        ("Financing", {"project_id": "B"}, "pool_id", "JP-loan"), "country budget JP 2026"),
+    "more US stock than the cost share allows": (
+        ("Stockpiles", us_k(2027), "bought_t", 140), "cost share: JP pays"),
+}
+
+
+def test_checker_accepts_the_solved_stocks(solved_stocks: tuple[Path, Path]) -> None:
+    # What the tampering below edits: B alone on the US pool (A is online only in 2029,
+    # stock is cheaper), US-K buying in 2027 and releasing in 2027-2029, JP-K buying in 2026,
+    # JP at its 30% floor.
+    assert check(*solved_stocks) == []
+    sheets = read_output(solved_stocks[1])
+    assert list(sheets["Financing"]["project_id"]) == ["B"]
+    stock = sheets["Stockpiles"].set_index(["stockpile_id", "year"])
+    assert stock.loc[("US-K", 2027), "bought_t"] > 100 and stock.loc[("JP-K", 2026),
+                                                                     "bought_t"] > 50
+    assert all(stock.loc[("US-K", y), "released_t"] > 0 for y in (2027, 2028, 2029))
+    countries = sheets["Countries"].set_index(["country", "year"])
+    assert countries.loc[("JP", "total"), "share_pct"] == pytest.approx(30)
+
+
+@pytest.mark.parametrize("name", TAMPERED)
+def test_checker_rejects_tampered_stock_results(solved_stocks: tuple[Path, Path],
+                                                tmp_path: Path, name: str) -> None:
+    (sheet, where, column, value), said = TAMPERED[name]
+    source, out = solved_stocks
+    tampered = _edit(out, tmp_path / "tampered.xlsx", sheet, where, column, value)
+    found = check(source, tampered)
+    assert any(said in line for line in found), found
