@@ -168,8 +168,10 @@ _TABLES: dict[str, dict[str, Entry]] = {
     },
     "Sensitivity": {
         "limit": Entry(TEXT, "The budget or capacity limit examined."),
-        "kind": Entry(TEXT, "total_budget, annual_budget or pool_capacity."),
-        "limit_musd": Entry(USD, "The limit as entered."),
+        "kind": Entry(TEXT, "total_budget, annual_budget, pool_capacity, country_budget (a "
+                            "CountryBudgets row) or max_stock (a stockpile's max_stock_t)."),
+        "limit_musd": Entry(USD, "The limit as entered; a stockpile's max_stock_t valued at its "
+                                 "purchase price, so one step buys one USD m more stock room."),
         "used_musd": Entry(USD, "How much of it the portfolio uses."),
         "slack_musd": Entry(USD, "Limit less use: 0 where it binds."),
         "binding": Entry(TEXT, "yes: the portfolio uses the limit up."),
