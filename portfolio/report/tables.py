@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from portfolio.analysis.figures import clean
 from portfolio.analysis.rank import Regret
 from portfolio.analysis.variants import Variant
 from portfolio.inputs.rows import INSTRUMENTS
@@ -175,7 +176,10 @@ BUDGET = (Column("year", "year"), Column("budget_cost_musd", "usd"), Column("lim
 
 
 def budget_rows(report: Report) -> list[list[Any]]:
-    """Budget: cost, limit and headroom per disbursement year, then the total."""
+    """Budget: cost, limit and headroom per disbursement year, then the total.
+
+    Headroom within solver tolerance of 0 is 0: the limit binds.
+    """
     if not report.solution.status.has_solution:
         return []
     case, fig = report.case, report.figures
@@ -185,9 +189,9 @@ def budget_rows(report: Report) -> list[list[Any]]:
     for year in years:
         used = by_year.get(year, 0.0)
         limit = case.budgets.get(year)
-        rows.append([year, used, limit, None if limit is None else limit - used])
+        rows.append([year, used, limit, None if limit is None else clean(limit - used, limit)])
     total = case.settings.total_budget_musd
-    rows.append(["total", fig.total_cost, total, total - fig.total_cost])
+    rows.append(["total", fig.total_cost, total, clean(total - fig.total_cost, total)])
     return rows
 
 

@@ -253,6 +253,17 @@ def test_a_stockpile_only_portfolio(stock_only: Path) -> None:
     assert len(wb["Countries"]._charts) == 1  # JP has no year rows: no chart
 
 
+def test_annual_budget_rows_line_up_with_the_stock_costs(tmp_path: Path) -> None:
+    # The stock-only case with limits that just hold it: 2026 costs 33 (limit 33: headroom
+    # 0), 2027 costs 3 (limit 5: 2), 2028 costs 3 (no row), total 39 of 39.
+    data = book(300, Settings=settings(total_budget_musd=39),
+                Budget=[{"year": 2026, "budget_musd": 33}, {"year": 2027, "budget_musd": 5}])
+    sheets = read_output(solve(tmp_path, data))
+    assert records(sheets["Budget"]) == expect(
+        BUDGET, (2026, 33, 33, 0), (2027, 3, 5, 2), (2028, 3, None, None), ("total", 39, 39, 0))
+    assert list(sheets["Stockpiles"]["bought_t"]) == pytest.approx([300, 0, 0], rel=1e-6)
+
+
 def test_countries_of_governments_without_stock(tmp_path: Path) -> None:
     # tiny(): A (60, 100 t/y) and C (30, 60 t/y from 2028) are the best portfolio within 100
     # (shortfall 50 + 0; A+B costs 110, B+C leaves 70 + 10), cost 90, all disbursed in
