@@ -31,3 +31,6 @@ FULL = 0.999
 REGRET_DECIMALS = 9
 #: The default relative MIP gap where no Settings sheet gives one.
 DEFAULT_GAP = 1e-4
+#: A hold that must not be traded against anything else (relative): stock is continuous, so a
+#: looser one is spent on buying a little less (`exact_stock`, `flows._earliest`).
+EXACT = 1e-9

@@ -158,8 +158,10 @@ class Figures:
 
     @cached_property
     def cost_by_year(self) -> dict[int, float]:
-        """Budget cost disbursed per year (CapexSchedule shares, else all in start_year),
-        stockpile costs in the year they occur."""
+        """Budget cost disbursed per year, stockpile costs in the year they occur.
+
+        Financing follows CapexSchedule shares, else falls all in start_year.
+        """
         out: dict[int, float] = defaultdict(float)
         for pid in self.selected:
             cost = self.project_cost(pid)

@@ -4,7 +4,8 @@ Level k of n is `frontier_top_pct * k / n` % of total_budget_musd; only the tota
 changes (annual Budget limits, CountryBudgets rows, cost shares and pool capacities stay as
 entered). A portfolio found at a lower level is feasible at every higher one, so where a
 solve stopped within its gap at a worse portfolio than a lower level's, the lower level's
-portfolio is kept and the row says so: the frontier never gets worse as the budget grows. The 100% level is the base case.
+portfolio is kept and the row says so: the frontier never gets worse as the budget grows.
+The 100% level is the base case.
 """
 
 from __future__ import annotations

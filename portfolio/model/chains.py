@@ -3,8 +3,8 @@
 Notation as in `portfolio.model.container`, for commodity c and plan year Y:
 level_pY = u_pY for a converter online in Y, y_p for any other project online in Y, 0 before;
 production P_cY = sum_p out_pc * level_pY; consumption Q_cY = sum_p in_pc * level_pY;
-allied availability A_cY = P_cY + supply_cY + released_cY (stockpiles); imports m_cY in [0, max_t]; delivered
-d_r = demand_r - s_r (max_coverage) or demand_r (min_cost, full delivery).
+allied availability A_cY = P_cY + supply_cY + released_cY (stockpiles); imports m_cY in
+[0, max_t]; delivered d_r = demand_r - s_r (max_coverage) or demand_r (min_cost, full delivery).
 
 `chain_variables` makes u and m; `build` then calls the families in this module's order in
 place of v1's shortfall or coverage rows. The same functions build the flow LP of one fixed

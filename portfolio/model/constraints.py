@@ -83,7 +83,7 @@ def total_budget(m: Model) -> None:
 
 
 def annual_budget(m: Model) -> None:
-    """Annual budgets: for each Budget year Y, sum_pi rate_i * x_pi * share_pY + stock_Y <= budget_Y.
+    """Annual budgets: for each Budget year Y, sum_pi rate_i x_pi share_pY + stock_Y <= budget_Y.
 
     stock_Y is the stockpiles' budget cost in Y (`portfolio.model.stocks.cost_in`).
     """

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from portfolio.constants import NOISE, VALUE_TOLERANCE
+from portfolio.constants import EXACT, NOISE, VALUE_TOLERANCE
 from portfolio.errors import SolverFailure
 from portfolio.inputs.case import Case, DemandKey, demand_key
 from portfolio.inputs.vocabulary import Objective
@@ -198,10 +198,11 @@ def _earliest(model: Model, first: pulp.LpAffineExpression, options: SolverOptio
     Releases are the only link between years, so with stockpiles the first objective can
     be reached by releasing in one year or in another. Holding it at its optimum, this
     minimises sum_r (last_year + 1 - year_r) * weight_r * s_r: a reserve is drawn on in the
-    earliest year it helps, not held to the end of the plan.
+    earliest year it helps, not held to the end of the plan. The hold is EXACT (1e-9
+    relative): any looser and the phase would trade first objective for earlier cover.
     """
     reached = pulp.value(first) or 0.0
-    model.prob += first <= reached + NOISE * max(1.0, abs(reached))
+    model.prob += first <= reached + EXACT * max(1.0, abs(reached))
     last = model.case.plan_years[-1]
     model.prob.setObjective(pulp.lpSum(
         (last + 1 - model.case.demands[row].year) * model.case.demands[row].weight * var
@@ -228,8 +229,8 @@ def _read(model: Model, selected: frozenset[str], bought: Purchases) -> Flows:
         var = model.shortfall.get(row)
         short = 0.0 if var is None else _snap(var.varValue, d.demand_t)
         delivered[row] = max(0.0, d.demand_t - short)
-    releases = {k: t for k, v in model.released.items()
-                if (t := _snap(v.varValue, v.upBound if v.upBound is not None else -1.0)) > 0}
+    releases = {k: t for k, v in model.released.items()  # not snapped up to a cap: the
+                if (t := _snap(v.varValue, -1.0)) > 0}      # stock may be a hair short of it
     found = Flows(case, selected, utilisation, imports, delivered, bought=bought,
                   releases=releases)
     return Flows(case, selected, utilisation, imports, delivered, _limits(found), bought,

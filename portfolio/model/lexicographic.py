@@ -17,7 +17,7 @@ from typing import Generic, Protocol, TypeVar
 
 import pulp
 
-from portfolio.constants import FACE_TOLERANCE, HOLD, VALUE_TOLERANCE
+from portfolio.constants import EXACT, FACE_TOLERANCE, HOLD, VALUE_TOLERANCE
 from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
 from portfolio.model import solver
@@ -199,7 +199,7 @@ def exact_stock(model: Model, options: SolverOptions, values: dict[str, float],
 
     Stock is continuous, so stage 2 spends the hold's tolerance (1e-6 relative) on buying a
     little less stock. With the selection and tickets fixed, the cost LP is re-solved with
-    the hold at stage 1's exact value (within 1e-9), giving the purchases the lexicographic
+    the hold at stage 1's exact value (within EXACT), giving the purchases the lexicographic
     optimum has, and the hold stays that tight for the tie-breaking that follows. Where
     that LP finds nothing, the point and the hold are kept as they were.
     """
@@ -210,7 +210,7 @@ def exact_stock(model: Model, options: SolverOptions, values: dict[str, float],
     saved = [(var.lowBound, var.upBound, var.cat) for var in binaries]
     constant = row.constant
     exact = unheld(-constant)
-    row.constant = -(exact + 1e-9 * max(1.0, abs(exact)))
+    row.constant = -(exact + EXACT * max(1.0, abs(exact)))
     try:
         for var in binaries:
             var.lowBound = var.upBound = round(values.get(var.name, 0.0))
@@ -234,10 +234,11 @@ def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
     sheet); then, selection fixed, minimise sum_pi w_pi * z_pi over the min-ticket choices,
     with w_pi = row_i * (n + 1 - row_p) (prefer the pools listed first on the Financing
     sheet and, where projects compete for a pool, the project listed first). With those
-    fixed, solve the cost LP, restrict it to its optimal face (variables with a non-zero
-    reduced cost stay put, rows with a non-zero dual stay tight) and on that face minimise
-    sum_pi w_pi * x_pi. The face keeps the cost exactly optimal, with no tolerance to
-    exploit. A stage that finds nothing within its time limit keeps the portfolio so far.
+    fixed, solve the cost LP, keep its stock purchases and releases, restrict it to its
+    optimal face (variables with a non-zero reduced cost stay put, rows with a non-zero dual
+    stay tight) and on that face minimise sum_pi w_pi * x_pi. The face keeps the cost exactly
+    optimal, with no tolerance to exploit. A stage that finds nothing within its time limit
+    keeps the portfolio so far.
     """
     case = model.case
     model.hold(Goal.COST, held(pulp.value(model.budget_cost) or 0.0))
@@ -267,6 +268,8 @@ def break_ties(model: Model, options: SolverOptions, start: dict[str, float],
     if stages[-1].status is not Status.OPTIMAL:
         return chosen, tuple(stages)
     chosen = _values(model)
+    for var in (*model.bought.values(), *model.released.values()):
+        var.lowBound = var.upBound = chosen.get(var.name, 0.0)  # the cost LP's stock is final
     _optimal_face(model)
     model.prob.setObjective(pulp.lpSum(weight(pid, iid) * x for (pid, iid), x in model.x.items()))
     stages.append(solver.run(model.prob, options))

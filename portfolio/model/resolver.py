@@ -23,7 +23,7 @@ import highspy
 import numpy as np
 import pulp
 
-from portfolio.constants import BOUND_TOLERANCE, GAP_FLOOR
+from portfolio.constants import BOUND_TOLERANCE, EXACT, GAP_FLOOR
 from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Lock, Objective
 from portfolio.model.build import build
@@ -252,7 +252,7 @@ class LockOut:
         tight = self.held is not None and bool(self.model.bought)
         if tight and self.held is not None:
             exact = unheld(self.held)
-            highs.changeRowBounds(self.held_row, -INF, exact + 1e-9 * max(1.0, abs(exact)))
+            highs.changeRowBounds(self.held_row, -INF, exact + EXACT * max(1.0, abs(exact)))
         try:
             with relaxation(highs):
                 run_highs(highs)
