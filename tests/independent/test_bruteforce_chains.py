@@ -168,7 +168,7 @@ def first_objective(data: dict[str, Rows], chosen: set[str], plan: int = PLAN,
             prob += take <= have
     prob += pulp.lpSum(costs)
     # One thread, as the product's solves use: HiGHS's scheduler is process-wide, and a
-    # later solve asking for another thread count fails (see /tmp/ch/bugs.md).
+    # later solve asking for another thread count fails (fixed in portfolio.model.solver.run_highs).
     prob.solve(pulp.HiGHS(msg=False, threads=1))
     assert prob.sol_status == pulp.LpSolutionOptimal  # delivering nothing is always feasible
     return float(pulp.value(prob.objective) or 0.0)

@@ -349,19 +349,12 @@ def test_generator_makes_stocks_and_governments_that_bind(tmp_path: Path) -> Non
 
 
 def same_cost(got: float, want: float) -> bool:
-    """Within 1e-6 relative, with float rounding on top: the tie-breaking solves hold the cost
-    at the optimum plus exactly 1e-6 relative, and stock purchases can drift to that bound
-    (/tmp/ch/bugs.md, "Stock purchases drift within the held cost")."""
+    """Within 1e-6 relative, with float rounding on top (the tie-breaking solves hold the cost
+    at the optimum plus exactly 1e-6 relative)."""
     return abs(got - want) <= 1e-6 * max(1.0, want) * (1 + 1e-6)
 
 
-EARLIEST_BUG = pytest.mark.xfail(strict=True, reason=(
-    "bug (/tmp/ch/bugs.md): flows._earliest spends the first objective's 1e-6 hold, and "
-    "stage 2 holds that worse value: the first objective is 2e-6 relative off"))
-
-
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=EARLIEST_BUG) if s == 25 else s
-                                  for s in SEEDS])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_stock_optimum_matches_brute_force(tmp_path: Path, seed: int) -> None:
     data = generate(seed)
     expected = brute_force(data)

@@ -154,7 +154,7 @@ class Brute:
                                     {self.start(chosen[a]): 1.0}).get(year, 0)
                 for (a, _), c in cost.items()) <= limit
         prob += pulp.lpSum(cost.values())
-        prob.solve(pulp.HiGHS(msg=False, threads=1))  # as the product: see /tmp/ch/bugs.md
+        prob.solve(pulp.HiGHS(msg=False, threads=1))  # as the product solves
         if prob.sol_status != pulp.LpSolutionOptimal:
             return None
         return float(pulp.value(prob.objective) or 0.0)
