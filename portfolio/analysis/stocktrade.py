@@ -3,17 +3,19 @@
 For each stockpile of the chosen portfolio that releases anything, with the selection and
 the other stockpiles' purchases as chosen:
 
-- `cost_musd` is its budget cost over the plan (purchases and holding) and `bought_t` the
-  stock it holds at most (initial plus purchases);
-- the years it serves are those in which it releases; `without` is the first objective
-  (weighted shortfall + weighted imports) of those years with this stockpile removed and
-  the flows re-optimised (one flow LP), `with_stock` the same with it as chosen, so the
-  stock covers `covered_pct` = (without - with) / without of that shortfall;
+- `cost_musd` is its budget cost over the plan (purchases and holding), `held_t` the stock
+  it holds at most (initial plus purchases) and `bought_t` what it buys;
+- the years it serves are those in which it releases, and the shortfall it is measured
+  against is the weighted shortfall of its own commodity's Demand rows in those years (of
+  its sector's rows where its commodity has none: stock that only feeds converters);
+  `without` is that shortfall with this stockpile removed and the flows re-optimised (one
+  flow LP), `with_stock` the same with it as chosen, so the stock covers `covered_pct` =
+  (without - with) / without of that shortfall;
 - the same money in projects: the total budget's sensitivity re-solve says how much one
   more USD m spent on the portfolio lowers the first objective (`per_musd`), so cost_musd
   in projects would lower it by about cost_musd * per_musd, `projects_pct` of `without`
-  (capped at 100%). It is the marginal rate of one step, so it is an estimate, and it is
-  said as one.
+  (capped at 100%; where the projects' gain lands is not restricted to those rows). It is
+  the marginal rate of one step, so it is an estimate, and it is said as one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from dataclasses import dataclass, replace
 from portfolio.analysis.figures import Figures
 from portfolio.analysis.sensitivity import TOTAL, Marginal
 from portfolio.constants import NOISE
-from portfolio.inputs.case import demand_key
+from portfolio.inputs.case import Case, demand_key
+from portfolio.inputs.stockrows import StockpileRow
 from portfolio.model.flows import Flows, flows
 
 
@@ -35,6 +38,7 @@ class StockTrade:
     stockpile_id: str
     label: str
     cost_musd: float
+    held_t: float
     bought_t: float
     released_t: float
     years: tuple[int, ...]
@@ -44,7 +48,7 @@ class StockTrade:
 
     @property
     def covered_pct(self) -> float:
-        """Share of the served years' first objective the stock removes, 0-100."""
+        """Share of the served years' shortfall the stock removes, 0-100."""
         if self.without <= NOISE:
             return 0.0
         return 100.0 * max(0.0, self.without - self.with_stock) / self.without
@@ -57,14 +61,18 @@ class StockTrade:
         return min(100.0, 100.0 * self.cost_musd * self.per_musd / self.without)
 
 
-def first_objective_in(found: Flows, years: set[int]) -> float:
-    """Weighted shortfall + weighted imports of the given plan years only."""
-    case = found.case
-    short = sum(d.weight * max(0.0, d.demand_t - found.delivered.get(r, 0.0))
-                for r, d in enumerate(case.demands) if d.year in years)
-    imported = sum(case.import_terms[flow][1] * t for flow, t in found.imports.items()
-                   if flow[1] in years)
-    return short + imported
+def shortfall_in(found: Flows, years: set[int], rows: set[int]) -> float:
+    """Weighted shortfall of the given Demand rows in the given plan years."""
+    return sum(d.weight * max(0.0, d.demand_t - found.delivered.get(r, 0.0))
+               for r, d in enumerate(found.case.demands) if d.year in years and r in rows)
+
+
+def _rows(case: Case, stock: StockpileRow) -> set[int]:
+    """The Demand rows a stockpile is measured against: its commodity's, else its sector's."""
+    key = case.stock_key(stock)
+    own = {r for r, d in enumerate(case.demands) if demand_key(d.sector, d.material) == key}
+    return own or {r for r, d in enumerate(case.demands)
+                   if demand_key(d.sector, d.material)[0] == key[0]}
 
 
 def stock_trades(figures: Figures, sensitivity: Sequence[Marginal] | None) -> list[StockTrade]:
@@ -86,13 +94,15 @@ def stock_trades(figures: Figures, sensitivity: Sequence[Marginal] | None) -> li
         bought = {key: t for key, t in figures.solution.bought.items() if key[0] != kid}
         without = flows(rest, figures.solution.selected, bought)
         last = max(case.buying_years(stock), default=case.settings.plan_start_year)
+        held = figures.held_to_date(stock, last)
+        rows = _rows(case, stock)
         out.append(StockTrade(
-            kid, case.commodity_label(demand_key(stock.sector, stock.material)),
+            kid, case.commodity_label(case.stock_key(stock)),
             sum(figures.stock_cost_in(stock, y) for y in case.plan_years),
-            figures.held_to_date(stock, last),
+            held, held - stock.initial_t,
             sum(t for (k, _), t in chosen.releases.items() if k == kid),
-            tuple(sorted(years)), first_objective_in(without, years),
-            first_objective_in(chosen, years), per_musd))
+            tuple(sorted(years)), shortfall_in(without, years, rows),
+            shortfall_in(chosen, years, rows), per_musd))
     return out
 
 
@@ -100,9 +110,13 @@ def sentence(trade: StockTrade) -> str:
     """'12.0 USD m buys 1,500 t of magnets/NdPr oxide held for 2026-2028, which covers ...'."""
     first, last = trade.years[0], trade.years[-1]
     span = str(first) if first == last else f"{first}-{last}"
-    line = (f"{trade.cost_musd:,.1f} USD m buys {trade.bought_t:,.0f} t of {trade.label} "
-            f"({trade.stockpile_id}) held for {span}, which covers {trade.covered_pct:.0f}% of "
-            "that shortfall")
+    if trade.held_t > trade.bought_t:  # some of it held already: the money keeps it ready
+        bought = f", {trade.bought_t:,.1f} t of it bought," if trade.bought_t > 0 else ""
+        what = f"holds {trade.held_t:,.0f} t of {trade.label} ({trade.stockpile_id}){bought}"
+    else:
+        what = f"buys {trade.bought_t:,.0f} t of {trade.label} ({trade.stockpile_id})"
+    line = (f"{trade.cost_musd:,.1f} USD m {what} for {span}, which covers "
+            f"{trade.covered_pct:.0f}% of that shortfall")
     if trade.projects_pct is None:
         return line + "."
     return line + (f"; the same money in projects would cover about {trade.projects_pct:.0f}% "

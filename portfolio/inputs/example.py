@@ -286,6 +286,43 @@ _IMPORTS: list[tuple[tuple[str, str], int | None, float | None, float, str]] = [
 _CHAIN_SCENARIOS: list[dict[str, Any]] = [
     {"scenario": "China export ban", "change": "imports_factor", "target": "all", "value": 0,
      "notes": "no concentrate or metal from non-allied sources at all; illustrative"},
+    {"scenario": "Japan budget cut 25%", "change": "country_budget_factor", "target": "JP",
+     "value": 0.75, "notes": "a smaller Japanese supplementary budget; illustrative"},
+]
+
+# v2 stockpiles. The US one is an NdPr oxide reserve on the Project Vault model (an EXIM-backed
+# industry stockpile of about 60 days of supply whose users pay loan interest plus storage,
+# public); the Japanese one is JOGMEC's heavy rare earth reserve (JOGMEC targets 60 days of
+# consumption, up to 180 for high-risk materials, and pays the interest and warehouse costs,
+# public). Prices, stocks and rates are illustrative unless noted.
+_STOCKPILES: list[dict[str, Any]] = [
+    {"stockpile_id": "US-VAULT-NdPr", "country": "US", "sector": "magnets",
+     "material": "NdPr oxide", "price_usd_per_kg": 110, "initial_t": 0, "max_stock_t": 1000,
+     "buy_until_year": 2027, "max_release_tpa": 600, "holding_cost_pct": 6,
+     "notes": "public basis: the DoD-MP NdPr floor of $110/kg; about 60 days of 2026 allied "
+              "demand (6,000 t/y); release rate and carrying cost (loan interest plus storage) "
+              "illustrative"},
+    {"stockpile_id": "JP-JOGMEC-DyTb", "country": "JP", "sector": "magnets",
+     "material": "Dy-Tb oxide", "price_usd_per_kg": 350, "initial_t": 50, "max_stock_t": 150,
+     "buy_until_year": 2026, "holding_cost_pct": 3,
+     "notes": "public basis: JOGMEC's targets of 60 days, up to 180 days for high-risk "
+              "materials: 50 t held is about 60 days of 2026 demand (300 t/y), 150 t about "
+              "180 days; price and carrying cost illustrative"},
+]
+
+# v2 governments: each side's appropriations (illustrative) and a burden-sharing range around
+# the 50/50 split of the September 2025 investment MOU (public; the range is illustrative).
+_COUNTRY_BUDGETS: list[dict[str, Any]] = [
+    {"country": "US", "year": None, "budget_musd": 110, "notes": "DOE, DoD, DFC and EXIM"},
+    {"country": "US", "year": 2026, "budget_musd": 60, "notes": "illustrative"},
+    {"country": "JP", "year": None, "budget_musd": 120, "notes": "JOGMEC, JBIC, NEXI and METI"},
+    {"country": "JP", "year": 2027, "budget_musd": 50, "notes": "illustrative"},
+]
+_COST_SHARE: list[dict[str, Any]] = [
+    {"country": "US", "min_share": 0.35, "max_share": 0.65,
+     "notes": "illustrative range around the MOU's 50/50"},
+    {"country": "JP", "min_share": 0.35, "max_share": 0.65,
+     "notes": "illustrative range around the MOU's 50/50"},
 ]
 
 
@@ -351,6 +388,9 @@ def _chain_sheets() -> dict[str, list[dict[str, Any]]]:
         "Imports": [{"sector": s, "material": m, "year": y, "max_t": cap, "weight": w,
                      "notes": note}
                     for (s, m), y, cap, w, note in _IMPORTS],
+        "Stockpiles": _STOCKPILES,
+        "CountryBudgets": _COUNTRY_BUDGETS,
+        "CostShare": _COST_SHARE,
     }
 
 

@@ -216,6 +216,6 @@ def test_the_stockpile_versus_build_sentence(tmp_path: Path) -> None:
     assert trade.without == pytest.approx(100)
     assert trade.with_stock == pytest.approx(0, abs=1e-5)
     assert sentence(trade) == (
-        "10.0 USD m buys 100 t of magnets/NdPr oxide (K) held for 2026, which covers 100% of "
+        "10.0 USD m buys 100 t of magnets/NdPr oxide (K) for 2026, which covers 100% of "
         "that shortfall; the same money in projects would cover about 0% (from the Sensitivity "
         "sheet's total-budget re-solve).")
