@@ -104,13 +104,24 @@ def test_example_decision_analysis(example_result: Path) -> None:
     assert entries.loc[sorted(chosen), "entry_level_pct"].max() <= 100
     scenarios = sheets["Scenarios"]
     assert list(scenarios["scenario"]) == ["base", "Budget cut 20%", "Magnet export ban",
-                                           "Mine permitting delay", "China export ban"]
+                                           "Mine permitting delay", "China export ban",
+                                           "Japan budget cut 25%"]
     # With chains the first objective is weighted shortfall + weighted imports.
     assert scenarios["weighted_imports"].iloc[0] == pytest.approx(top["weighted_imports"])
-    assert scenarios["weighted_imports"].iloc[-1] == 0  # the ban stops every import
+    ban = scenarios.set_index("scenario").loc["China export ban"]
+    assert ban["weighted_imports"] == 0  # the ban stops every import
     assert scenarios["weighted_shortfall"].iloc[1:].min() > top["weighted_shortfall"]
     sensitivity = sheets["Sensitivity"]
-    assert len(sensitivity) == 1 + 3 + 11  # total, 2026-2028, eleven pools
+    # total, 2026-2028, eleven pools, four CountryBudgets rows, two stockpile caps
+    assert len(sensitivity) == 1 + 3 + 11 + 4 + 2
+    assert list(sensitivity["kind"]).count("country_budget") == 4
+    assert list(sensitivity["kind"]).count("max_stock") == 2
+    # Japan's whole-plan budget (120) binds; the cost share (35-65%) holds on the totals.
+    countries = sheets["Countries"]
+    totals = countries[countries["year"].astype(str) == "total"].set_index("country")
+    assert totals.loc["JP", "budget_cost_musd"] == pytest.approx(120, rel=1e-6)
+    assert 35 - 1e-6 <= totals.loc["US", "share_pct"] <= 65 + 1e-6
+    assert top["stockpile_cost_musd"] > 0
     assert set(sensitivity["agrees"]) <= {"yes", "n/a: the selection changes"}
     assert (sensitivity["marginal_cost_per_musd"] <= 1e-9).all()
 
