@@ -143,7 +143,9 @@ _TABLES: dict[str, dict[str, Entry]] = {
     "Frontier": {
         "budget_level_pct": Entry(PCT, "Total budget at this level, as a share of "
                                        "total_budget_musd."),
-        "budget_level_musd": Entry(USD, "Total budget at this level."),
+        "budget_level_musd": Entry(USD, "Total budget at this level. Only the total budget "
+                                        "moves: annual Budget rows, CountryBudgets rows, cost "
+                                        "shares and pool capacities stay as entered."),
         "budget_cost_musd": Entry(USD, "Budget cost of the optimal portfolio at this level."),
         "weighted_shortfall": Entry(WEIGHTED, "Weighted shortfall of the optimal portfolio at "
                                               "this level."),
