@@ -139,3 +139,20 @@ def summary(sheets: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The Summary sheet as metric -> value."""
     frame = sheets["Summary"]
     return dict(zip(frame["metric"], frame["value"], strict=True))
+
+
+def tampered_copy(out: Path, target: Path, sheet: str, where: dict[str, Any], column: str,
+                  value: Any) -> Path:
+    """A copy of the results with one cell changed (or, with column "", the row deleted)."""
+    book = openpyxl.load_workbook(out)
+    ws = book[sheet]
+    header = [c.value for c in ws[1]]
+    rows = [r for r in ws.iter_rows(min_row=2)
+            if all(r[header.index(k)].value == v for k, v in where.items())]
+    assert len(rows) == 1, (sheet, where)
+    if column == "":
+        ws.delete_rows(rows[0][0].row)
+    else:
+        rows[0][header.index(column)].value = value
+    book.save(target)
+    return target

@@ -20,11 +20,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pulp
 import pytest
 
-from tests.helpers import call, read_output, summary, write_book
+from tests.helpers import call, read_output, summary, tampered_copy, write_book
 from tests.independent.checker import check
 
 Rows = list[dict[str, Any]]
@@ -233,23 +232,6 @@ def solved_chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return source, out
 
 
-def _edit(out: Path, target: Path, sheet: str, where: dict[str, Any], column: str,
-          value: Any) -> Path:
-    """A copy of the results with one cell changed (or, with column "", the row deleted)."""
-    book = openpyxl.load_workbook(out)
-    ws = book[sheet]
-    header = [c.value for c in ws[1]]
-    rows = [r for r in ws.iter_rows(min_row=2)
-            if all(r[header.index(k)].value == v for k, v in where.items())]
-    assert len(rows) == 1, (sheet, where)
-    if column == "":
-        ws.delete_rows(rows[0][0].row)
-    else:
-        rows[0][header.index(column)].value = value
-    book.save(target)
-    return target
-
-
 METAL_2028 = {"material": "NdPr metal", "year": 2028}
 Tamper = tuple[tuple[str, dict[str, Any], str, Any], str]
 TAMPERED: dict[str, Tamper] = {  # ((sheet, row, column, value), what the checker must say)
@@ -283,6 +265,6 @@ def test_checker_rejects_tampered_chain_results(solved_chain: tuple[Path, Path],
                                                 name: str) -> None:
     (sheet, where, column, value), said = TAMPERED[name]
     source, out = solved_chain
-    tampered = _edit(out, tmp_path / "tampered.xlsx", sheet, where, column, value)
+    tampered = tampered_copy(out, tmp_path / "tampered.xlsx", sheet, where, column, value)
     found = check(source, tampered)
     assert any(said in line for line in found), found
