@@ -343,3 +343,25 @@ def test_the_chain_blind_example_solves_exactly_as_version_1(tmp_path: Path) -> 
     assert selected == {"AU-ENE", "ZA-PHA", "US-SUM", "US-FTW", "US-10X", "AU-LYN", "US-MTP",
                         "US-TX", "CA-NEC", "JP-MAG", "JP-ALY", "JP-DYR", "US-ALY", "CA-LIH",
                         "US-GRA", "JP-GRA", "JP-CAT", "US-CAT", "AU-GAL", "CA-GER", "US-OPT"}
+
+
+def test_the_example_without_stockpiles_or_governments_solves_as_the_chain_example(
+        tmp_path: Path) -> None:
+    # Issue 13's worked example (chains, no Stockpiles, CountryBudgets or CostShare): the
+    # answer that issue's closing note gave, 22 of 32, 261,540.2 + 22,500.2, 198.7 USD m,
+    # and neither the Stockpiles nor the Countries sheet.
+    from portfolio.inputs.example import example_data
+
+    data = {k: v for k, v in example_data().items()
+            if k not in ("Stockpiles", "CountryBudgets", "CostShare")}
+    data["Scenarios"] = [r for r in data["Scenarios"] if r["change"] != "country_budget_factor"]
+    source = write_book(tmp_path / "chains.xlsx", data)
+    out = tmp_path / "out.xlsx"
+    run = cli("solve", source, "-o", out, "--rank", "none", "--no-frontier", "--no-scenarios",
+              "--no-sensitivity")
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines()[0] == (
+        "optimal: 22 of 32 projects selected, weighted shortfall 261,540.2, budget cost "
+        "198.7 USD m, weighted imports 22,500.2")
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert not {"Stockpiles", "Countries"} & set(book.sheetnames)
