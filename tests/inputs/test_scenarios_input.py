@@ -429,13 +429,14 @@ def test_the_templates_header_only_scenarios_sheet_reads_as_none(tmp_path: Path)
     assert load(target).scenarios == ()
 
 
-def test_the_worked_example_has_four_scenarios() -> None:
+def test_the_worked_example_has_five_scenarios() -> None:
     pipe = load(ROOT / "inputs" / "example.xlsx")
     assert [(s.name, describe(s)) for s in pipe.scenarios] == [
         ("Budget cut 20%", "total budget and annual budgets x 0.8"),
         ("Magnet export ban", "magnets demand x 1.5"),
         ("Mine permitting delay", "mining lead times +24 months"),
         ("China export ban", "all imports x 0 (export ban)"),
+        ("Japan budget cut 25%", "JP's budgets x 0.75"),
     ]
     assert all(r.get("notes") for r in example_data()["Scenarios"])
     cut, ban, delay, embargo = (apply(pipe, s) for s in pipe.scenarios)
