@@ -439,8 +439,10 @@ def test_the_worked_example_has_five_scenarios() -> None:
         ("Japan budget cut 25%", "JP's budgets x 0.75"),
     ]
     assert all(r.get("notes") for r in example_data()["Scenarios"])
-    cut, ban, delay, embargo = (apply(pipe, s) for s in pipe.scenarios)
+    cut, ban, delay, embargo, japan = (apply(pipe, s) for s in pipe.scenarios)
     assert pipe.imports and all(r.max_t == 0 for r in embargo.imports)
+    assert [r.budget_musd for r in japan.country_budgets] == [
+        r.budget_musd * (0.75 if r.country == "JP" else 1) for r in pipe.country_budgets]
     assert cut.settings.total_budget_musd == pytest.approx(0.8 * pipe.settings.total_budget_musd)
     assert cut.budgets == pytest.approx({y: 0.8 * b for y, b in pipe.budgets.items()})
     magnets = [n for n, d in enumerate(pipe.demands) if d.sector == "magnets"]
