@@ -83,6 +83,8 @@ def main(workbook: Path) -> None:
                 (60, 60, 1150, 560))
         _render(pdf, _page_with(pdf, "Summary", first_word="sheet"), "guide",
                 (60, 60, 1150, 700))
+        _render(pdf, _page_with(pdf, "budget cost by year against its limits"), "countries",
+                (0, 0, 1210, 700))
         changed = _pdf(_compared(workbook, folder), folder)
         _render(changed, _page_with(changed, "withdrawn", first_word="section"), "changes",
                 (60, 60, 1150, 420))

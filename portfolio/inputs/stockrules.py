@@ -31,18 +31,22 @@ def stock_issues(
     demands: Sequence[Located[Demand]],
 ) -> list[Issue]:
     """Every cross-row problem of the three sheets, in sheet order."""
+    return _budget_repeats(budgets)
+
+
+def _after_plan(stockpiles: Sequence[Located[StockpileRow]],
+                demands: Sequence[Located[Demand]]) -> list[str]:
+    """buy_until_year after the last Demand year: allowed, and the reviewer is told so.
+
+    The contract asks only buy_until_year >= plan_start_year; stock is then bought in any
+    plan year.
+    """
     last = max((d.year for _, _, d in demands), default=None)
-    return [*_after_plan(stockpiles, last), *_budget_repeats(budgets)]
-
-
-def _after_plan(stockpiles: Sequence[Located[StockpileRow]], last: int | None) -> list[Issue]:
-    """buy_until_year after the last Demand year names a year the plan never reaches."""
     if last is None:
         return []
-    return [Issue(table.ref("buy_until_year", row),
-                  f"buy_until_year: {stock.buy_until_year} is after the last Demand year "
-                  f"{last}, where the plan ends; stock can be bought only within the plan, so "
-                  f"set it to {last} or earlier")
+    return [f"{table.ref('buy_until_year', row)}: buy_until_year {stock.buy_until_year} is "
+            f"after the last Demand year {last}, where the plan ends; stock "
+            f"{stock.stockpile_id} may be bought in every plan year"
             for table, row, stock in stockpiles
             if stock.buy_until_year is not None and stock.buy_until_year > last]
 
@@ -74,17 +78,17 @@ def stock_warnings(
     demands: Sequence[Located[Demand]],
     inputs: Sequence[Located[InputRow]],
 ) -> list[str]:
-    """Warnings: unpaid countries, floors above 1, stock that reaches nothing.
+    """Warnings: buying beyond the plan, unpaid countries, floors above 1, unreached stock.
 
-    Countries that no pool or stockpile has; min_shares that sum above 1; stock that no
-    Demand row or converter takes.
+    buy_until_year after the plan's end; countries that no pool or stockpile has; min_shares
+    that sum above 1; stock that no Demand row or converter takes.
     """
     paying: dict[str, str] = {}
     for name in [*(i.country for _, _, i in pools if i.country),
                  *(k.country for _, _, k in stockpiles)]:
         paying.setdefault(country_key(name), name)
-    return [*_unpaid(budgets, shares, paying), *_floors(shares),
-            *_unreached(stockpiles, demands, inputs)]
+    return [*_after_plan(stockpiles, demands), *_unpaid(budgets, shares, paying),
+            *_floors(shares), *_unreached(stockpiles, demands, inputs)]
 
 
 def _unpaid(budgets: Sequence[Located[CountryBudgetRow]],

@@ -140,9 +140,6 @@ def test_validate_prints_what_the_workbook_holds(tmp_path: Path) -> None:
      "the stock already held on 1 January of plan_start_year"),
     ({"buy_until_year": 2025},
      "Stockpiles!H2: buy_until_year: 2025 is before plan_start_year 2026"),
-    ({"buy_until_year": 2029},
-     "Stockpiles!H2: buy_until_year: 2029 is after the last Demand year 2028, where the plan "
-     "ends; stock can be bought only within the plan, so set it to 2028 or earlier"),
     ({"buy_until_year": 2027.5},
      "Stockpiles!H2: buy_until_year: expected a whole number, found 2027.5"),
     ({"holding_cost_pct": 100.5},
@@ -485,3 +482,14 @@ def test_the_templates_empty_sheets_read_as_absent_and_filled_ones_as_typed(
         ("US", None, 80), ("US", 2027, 30)]
     assert case.contents == ("3 projects, 1 pool, 2 demand rows, 1 stockpile, "
                              "2 country budgets and 1 cost share")
+
+
+def test_buying_beyond_the_plan_is_allowed_and_warned(tmp_path: Path) -> None:
+    # The contract asks only buy_until_year >= plan_start_year; the plan ends with the last
+    # Demand year (2028 in tiny()), so 2031 buys in every plan year, and the reviewer is told.
+    data = book(Stockpiles=[stock("K", buy_until_year=2031)])
+    case = valid(tmp_path, data)
+    assert case.warnings == (
+        "Stockpiles!H2: buy_until_year 2031 is after the last Demand year 2028, where the plan "
+        "ends; stock K may be bought in every plan year",)
+    assert case.buying_years(case.stockpiles[0]) == (2026, 2027, 2028)
