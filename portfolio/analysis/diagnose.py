@@ -232,9 +232,7 @@ def least_relaxation(case: Case, options: SolverOptions) -> list[str]:
     grown = {key: var.varValue or 0.0 for key, var in slack.items()}
     changes = []
     for key, grow in grown.items():
-        if grow <= NOISE:
-            continue
-        if key in shares:
+        if grow <= NOISE or key in shares:
             continue
         label, limit = labels[key]
         needed = math.ceil((limit + grow) * 10 - NOISE) / 10

@@ -98,6 +98,10 @@ class Figures:
         return stock.initial_t + sum(v for (k, t), v in self.solution.bought.items()
                                      if k == stock.stockpile_id and t <= year)
 
+    def most_held(self, stock: StockpileRow) -> float:
+        """The most stock it holds ready: initial stock plus everything it buys."""
+        return self.held_to_date(stock, self.case.plan_years[-1])
+
     def stock_cost_in(self, stock: StockpileRow, year: int) -> float:
         """Budget cost of a stockpile in a plan year: purchases plus holding on H_kY."""
         per_t = stock.price_usd_per_kg / 1000

@@ -123,11 +123,10 @@ def limits(base: Figures) -> list[Limit]:
                            row.budget_musd, base.country_cost(key, row.year), year=row.year))
     for stock in case.stockpiles:  # valued at its price, so that one step is one USD m
         per_t = stock.price_usd_per_kg / 1000
-        last = max(case.buying_years(stock), default=case.settings.plan_start_year)
         found.append(Limit(STOCK, stock.stockpile_id,
                            f"stockpile {stock.stockpile_id}'s max_stock_t "
                            f"({stock.max_stock_t:,.0f} t)",
-                           per_t * stock.max_stock_t, per_t * base.held_to_date(stock, last),
+                           per_t * stock.max_stock_t, per_t * base.most_held(stock),
                            per_musd=1 / per_t))
     return found
 

@@ -93,8 +93,7 @@ def stock_trades(figures: Figures, sensitivity: Sequence[Marginal] | None) -> li
         rest = replace(case, stockpiles=tuple(k for k in case.stockpiles if k is not stock))
         bought = {key: t for key, t in figures.solution.bought.items() if key[0] != kid}
         without = flows(rest, figures.solution.selected, bought)
-        last = max(case.buying_years(stock), default=case.settings.plan_start_year)
-        held = figures.held_to_date(stock, last)
+        held = figures.most_held(stock)
         rows = _rows(case, stock)
         out.append(StockTrade(
             kid, case.commodity_label(case.stock_key(stock)),
