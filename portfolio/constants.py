@@ -34,3 +34,7 @@ DEFAULT_GAP = 1e-4
 #: A hold that must not be traded against anything else (relative): stock is continuous, so a
 #: looser one is spent on buying a little less (`exact_stock`, `flows._earliest`).
 EXACT = 1e-9
+#: Schedule-risk samples drawn where the workbook has risk data and no risk_samples setting.
+DEFAULT_RISK_SAMPLES = 500
+#: Above this many RiskSamples rows the sheet holds a note and the rows go to a CSV file.
+MAX_SAMPLE_ROWS = 1_000_000

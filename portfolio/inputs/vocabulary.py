@@ -31,6 +31,13 @@ class ScenarioLock(StrEnum):
     FREE = "free"
 
 
+class RiskObjective(StrEnum):
+    """Settings `risk_objective`: optimise on the planned schedule, or the sample average."""
+
+    PLAN = "plan"
+    EXPECTED = "expected"
+
+
 class Stage(StrEnum):
     """Projects `stage`: the supply-chain step a project performs."""
 

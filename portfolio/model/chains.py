@@ -32,35 +32,42 @@ def chain_variables(m: Model, full_coverage: bool) -> None:
     """
     case, names = m.case, m.names
     for project in case.projects:
-        if not case.is_converter(project):
+        pid = project.project_id
+        every = m.every_year is not None and pid in m.every_year
+        if not (every or case.is_converter(project)):
             continue
-        ptok = names.token(project.project_id)
+        ptok = names.token(pid)
+        online = m.online(pid)
         for year in case.plan_years:
-            if year >= case.online_year(project):
-                m.u[(project.project_id, year)] = m.prob.add_variable(
-                    f"u_{ptok}_{year}", 0, 1)
+            if every or (online is not None and year >= online):
+                m.u[(pid, year)] = m.prob.add_variable(m.named(f"u_{ptok}_{year}"), 0, 1)
     consumed = set(_terms(m, consumption=True))
     for (key, year), (cap, _) in sorted(case.import_terms.items()):
         if (key, year) in consumed:
             ctok = names.token("c:" + "/".join(key))
-            m.imports[(key, year)] = m.prob.add_variable(f"m_{ctok}_{year}", 0, cap)
+            m.imports[(key, year)] = m.prob.add_variable(m.named(f"m_{ctok}_{year}"), 0, cap)
     m.weighted_imports = pulp.lpSum(
         case.import_terms[flow][1] * var for flow, var in m.imports.items())
     if full_coverage:
         return
     for row, demand in enumerate(case.demands):
-        m.shortfall[row] = m.prob.add_variable(f"s_{row}", 0, demand.demand_t)
+        m.shortfall[row] = m.prob.add_variable(m.named(f"s_{row}"), 0, demand.demand_t)
     m.weighted_shortfall = pulp.lpSum(
         case.demands[row].weight * var for row, var in m.shortfall.items())
 
 
 def level(m: Model, pid: str, year: int) -> pulp.LpVariable | None:
-    """How much of p runs in Y: u_pY for a converter, y_p for another project online, None."""
+    """How much of p runs in Y: u_pY for a converter, y_p for another project online, None.
+
+    With `every_year` (one LP for every sampled schedule) each listed project runs at its
+    own u_pY, whose bounds then say whether p is online in Y.
+    """
     case = m.case
     project = case.project_by_id[pid]
-    if case.is_converter(project):
+    if case.is_converter(project) or (m.every_year is not None and pid in m.every_year):
         return m.u.get((pid, year))
-    return m.y[pid] if year >= case.online_year(project) else None
+    online = m.online(pid)
+    return m.y[pid] if online is not None and year >= online else None
 
 
 def _terms(m: Model, *, consumption: bool) -> dict[Flow, Terms]:
@@ -95,8 +102,13 @@ def _rows_by_flow(case: Case) -> dict[Flow, list[int]]:
 
 
 def utilisation_cap(m: Model) -> None:
-    """Utilisation: u_pY <= y_p for every converter p and plan year Y it is online."""
+    """Utilisation: u_pY <= y_p for every converter p and plan year Y it is online.
+
+    Not written for `every_year` columns, whose bounds hold the fixed selection.
+    """
     for (pid, year), var in m.u.items():
+        if m.every_year is not None and pid in m.every_year:
+            continue
         m.add(var <= m.y[pid], Family.UTILISATION, pid, year)
 
 

@@ -9,6 +9,10 @@ v2 chains (`portfolio.model.chains`): `u_pY` in [0, y_p] is converter p's utilis
 year Y, `m_cY` in [0, max_t] the tonnes of commodity c imported in Y, and the first objective
 adds the weighted imports to the weighted shortfall.
 
+v2 risk (`portfolio.model.recourse`): a sample's recourse is a block of these columns and
+rows under a `tag`, with the sample's online years (`schedule`); `every_year` makes a level
+column for each listed project and plan year, so that one LP serves every schedule.
+
 v2 stockpiles (`portfolio.model.stocks`): `b_kY` >= 0 is the tonnes stockpile k buys in year Y
 (up to its buy_until_year), `r_kY` >= 0 the tonnes it releases; releases join the chain
 balances. v2 governments (`portfolio.model.governments`): country budget and cost-share rows.
@@ -25,7 +29,7 @@ from typing import Any
 
 import pulp
 
-from portfolio.inputs.case import Case, DemandKey
+from portfolio.inputs.case import Case, DemandKey, demand_key
 from portfolio.inputs.rows import Pool, Project
 
 
@@ -138,6 +142,20 @@ class Model:
     budget_cost: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
     rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     keys: dict[tuple[Family, RowKey], str] = field(default_factory=dict)
+    schedule: dict[str, int | None] | None = None
+    every_year: frozenset[str] | None = None
+    tag: str = ""
+
+    def online(self, pid: str) -> int | None:
+        """p's first year of production: the planned one, or the sample's (`schedule`,
+        None where p fails in it)."""
+        if self.schedule is not None:
+            return self.schedule.get(pid)
+        return self.case.online_year(self.case.project_by_id[pid])
+
+    def named(self, base: str) -> str:
+        """A column or row name, with the block's `tag` (a sample's recourse) appended."""
+        return base + self.tag
 
     def add(self, constraint: pulp.LpConstraint, family: Family, *key: Any) -> None:
         """Add a row of `family` keyed by input ids, e.g. (GAP, 'P07') -> gap-P07.
@@ -148,8 +166,8 @@ class Model:
         kinds = _PARTS[family]
         if len(key) != len(kinds):
             raise ValueError(f"{family} rows are keyed by {kinds}, not {key!r}")
-        name = "-".join([family.value, *(self.names.part(k, v) for k, v in zip(kinds, key,
-                                                                               strict=True))])
+        name = self.named("-".join([family.value, *(self.names.part(k, v) for k, v in zip(
+            kinds, key, strict=True))]))
         self.prob += constraint, name
         self.rows[name] = constraint
         self.keys[(family, key)] = name
@@ -190,10 +208,12 @@ class Model:
         tighter LP relaxation (docs/benchmarks.md).
         """
         demand = self.case.demands[row]
+        key = demand_key(demand.sector, demand.material)
         return pulp.lpSum(
             min(volume, demand.demand_t) * self.y[p.project_id]
             for p in self.case.projects
-            if (volume := self.case.supply_contribution(p, demand)) > 0
+            if (volume := self.case.volumes.get(p.project_id, {}).get(key, 0.0)) > 0
+            and (online := self.online(p.project_id)) is not None and demand.year >= online
         )
 
 

@@ -29,14 +29,26 @@ def stock_variables(m: Model) -> None:
         for year in case.buying_years(stock):
             if room > 0:
                 m.bought[(kid, year)] = m.prob.add_variable(f"b_{ktok}_{year}", 0, room)
+    release_variables(m)
+    m.budget_cost += pulp.lpSum(cost_in(m, stock, year)
+                                for stock in case.stockpiles for year in case.plan_years)
+
+
+def release_variables(m: Model) -> None:
+    """r_kY in [0, min(max_release_tpa, max_stock_t)] for each stockpile and plan year.
+
+    Releases are recourse: a sample's block (`Model.tag`) has its own.
+    """
+    case, names = m.case, m.names
+    for stock in case.stockpiles:
+        kid = stock.stockpile_id
+        ktok = names.token(f"stock:{kid}")
         most = stock.max_stock_t if stock.max_release_tpa is None else \
             min(stock.max_release_tpa, stock.max_stock_t)
         if most <= 0:
             continue
         for year in case.plan_years:
-            m.released[(kid, year)] = m.prob.add_variable(f"r_{ktok}_{year}", 0, most)
-    m.budget_cost += pulp.lpSum(cost_in(m, stock, year)
-                                for stock in case.stockpiles for year in case.plan_years)
+            m.released[(kid, year)] = m.prob.add_variable(m.named(f"r_{ktok}_{year}"), 0, most)
 
 
 def held_to_date(m: Model, stock: StockpileRow, year: int) -> pulp.LpAffineExpression:

@@ -16,6 +16,7 @@ from portfolio.analysis.comparison import Outcome
 from portfolio.analysis.figures import Figures
 from portfolio.analysis.frontier import Frontier
 from portfolio.analysis.rank import Regret
+from portfolio.analysis.risk import RiskResult
 from portfolio.analysis.sensitivity import Marginal
 from portfolio.inputs.case import Case
 from portfolio.inputs.rows import Settings
@@ -103,6 +104,7 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     previous: Previous | None = None
     switches: Switches = field(default_factory=Switches)
+    risk: RiskResult | None = None
 
     @property
     def rank_seconds(self) -> float:
