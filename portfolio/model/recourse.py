@@ -1,0 +1,185 @@
+"""A fixed portfolio in schedule-risk samples: the recourse re-optimised in each one.
+
+The first-stage decisions (selection, financing, stock purchases) stay as chosen; what a
+sample changes is when each project comes online (or that it never does), and the
+utilisation, imports, releases and deliveries are re-optimised for the first objective
+(weighted shortfall + weighted imports). Two evaluators give the same numbers:
+
+- `closed_form`, for pipelines without Inputs or Stockpiles: no row links Demand rows, so
+  each row's shortfall is max(0, D_r - supply_r - sum_p min(v_pr, D_r) [online_kp <= Y_r]),
+  computed for every sample at once with numpy;
+- `SampleLP`, the flow LP of `portfolio.model.flows` built once with a level column for every
+  selected project and plan year (`Model.every_year`) and kept in one HiGHS instance. A
+  sample only changes column bounds (u_pY in [0, on] for a converter, fixed at on for any
+  other project, on = online in Y) and is solved by dual simplex from the planned
+  schedule's optimal basis: the same start for every sample, so a sample's answer does not
+  depend on which samples the process solved before it (1 or 2 workers, or Dask, agree).
+  With stockpiles a second phase holds the first objective (EXACT) and draws stock in the
+  earliest year it helps, as the plan's flows do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pulp
+
+from portfolio.constants import EXACT, VALUE_TOLERANCE
+from portfolio.errors import SolverFailure
+from portfolio.inputs.case import Case, demand_key
+from portfolio.model import chains, stocks
+from portfolio.model.container import Model, Names
+from portfolio.model.flows import Purchases
+from portfolio.model.outcomes import SolverOptions
+from portfolio.model.samples import FAILED, Samples
+from portfolio.model.solver import INF, run_highs, to_highs
+
+
+def closed(case: Case) -> bool:
+    """Whether the shortfall has a closed form: no Inputs and no Stockpiles rows."""
+    return not case.inputs and not case.stockpiles
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """Samples' recourse: `first[k]` and `shortfall[k, r]` (tonnes) for each row of `online`."""
+
+    first: np.ndarray
+    shortfall: np.ndarray
+
+
+def closed_form(case: Case, selected: frozenset[str], samples: Samples,
+                online: np.ndarray | None = None) -> Outcome:
+    """Every sample's shortfall by Demand row and first objective, without a solver.
+
+    `online` (default: the samples' own) has one row per schedule and one column per
+    project (`Samples.column`).
+    """
+    online = samples.online if online is None else online
+    count = online.shape[0]
+    short = np.zeros((count, len(case.demands)))
+    chosen = [p.project_id for p in case.projects if p.project_id in selected]
+    for r, d in enumerate(case.demands):
+        if d.demand_t <= 0:
+            continue
+        key = demand_key(d.sector, d.material)
+        columns, tonnes = [], []
+        for pid in chosen:
+            if (volume := case.volumes.get(pid, {}).get(key, 0.0)) > 0:
+                columns.append(samples.column[pid])
+                tonnes.append(min(volume, d.demand_t))
+        available = np.full(count, case.supply_t.get((key, d.year), 0.0))
+        if columns:
+            years = online[:, columns]
+            available = available + ((years != FAILED) & (years <= d.year)) @ np.array(tonnes)
+        short[:, r] = np.maximum(0.0, d.demand_t - available)
+    weights = np.array([d.weight for d in case.demands], dtype=float)
+    return Outcome(short @ weights, short)
+
+
+class SampleLP:
+    """The flow LP of one portfolio in HiGHS, re-solved for one schedule at a time."""
+
+    def __init__(self, case: Case, selected: frozenset[str], bought: Purchases | None,
+                 samples: Samples, options: SolverOptions) -> None:
+        self.case, self.samples = case, samples
+        active = frozenset(pid for pid in selected
+                           if case.volumes.get(pid) or case.consumption.get(pid))
+        model = Model(case=case, prob=pulp.LpProblem("recourse", pulp.LpMinimize),
+                      names=Names(), every_year=active)
+        for project in case.projects:
+            on = 1.0 if project.project_id in selected else 0.0
+            model.y[project.project_id] = model.prob.add_variable(
+                f"y_{model.names.token(project.project_id)}", on, on)
+        stocks.stock_variables(model)
+        for key, var in model.bought.items():
+            var.lowBound = var.upBound = min((bought or {}).get(key, 0.0), var.upBound or 0.0)
+        chains.chain_variables(model, False)
+        stocks.stock_level(model)
+        chains.commodity_balance(model)
+        chains.allied_delivery(model)
+        self.model = model
+        columns = model.prob.variables()
+        index = {v.name: j for j, v in enumerate(columns)}
+        self.highs = to_highs(model.prob, SolverOptions(
+            solver=options.solver, time_limit=options.time_limit, gap=0.0, log=options.log))
+        self.highs.setOptionValue("simplex_strategy", 1)  # dual simplex: bounds change
+        self.first = _vector(model.weighted_shortfall + model.weighted_imports, index,
+                             len(columns))
+        self.highs.changeColsCost(len(columns), np.arange(len(columns), dtype=np.int32),
+                                  self.first)
+        keys = list(model.u)
+        self.levels = np.array([index[model.u[k].name] for k in keys], dtype=np.int32)
+        self.level_project = np.array([samples.column[pid] for pid, _ in keys], dtype=np.int64)
+        self.level_year = np.array([year for _, year in keys], dtype=np.int64)
+        self.converter = np.array([case.is_converter(case.project_by_id[pid])
+                                   for pid, _ in keys], dtype=bool)
+        self.short = {r: index[v.name] for r, v in model.shortfall.items()}
+        self.earliest = None
+        if model.released and model.shortfall:
+            last = case.plan_years[-1]
+            self.earliest = _vector(pulp.lpSum(
+                (last + 1 - case.demands[r].year) * case.demands[r].weight * var
+                for r, var in model.shortfall.items()), index, len(columns))
+        self.solve(samples.planned)
+        self.basis = self.highs.getBasis()
+
+    def solve(self, online: np.ndarray) -> tuple[float, np.ndarray]:
+        """(first objective, shortfall per Demand row) with projects online as in `online`."""
+        years = online[self.level_project]
+        on = ((years != FAILED) & (years <= self.level_year)).astype(float)
+        lower = np.where(self.converter, 0.0, on)
+        highs = self.highs
+        if len(self.levels):
+            highs.changeColsBounds(len(self.levels), self.levels, lower, on)
+        if hasattr(self, "basis"):
+            highs.setBasis(self.basis)
+        first = self._run()
+        if self.earliest is not None and first > 0:
+            self._earliest(first)
+        values = highs.getSolution().col_value
+        short = np.zeros(len(self.case.demands))
+        for r, j in self.short.items():
+            value = values[j]
+            short[r] = value if value > VALUE_TOLERANCE else 0.0
+        return first, short
+
+    def _run(self) -> float:
+        run_highs(self.highs)
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise SolverFailure("the recourse LP of a sample ended "
+                                f"{self.highs.modelStatusToString(self.highs.getModelStatus())}")
+        return float(self.highs.getInfo().objective_function_value)
+
+    def _earliest(self, first: float) -> None:
+        """Phase 2 with stock: the first objective held (EXACT), cover as early as possible."""
+        highs, n = self.highs, len(self.first)
+        nonzero = np.flatnonzero(self.first).astype(np.int32)
+        row = highs.getNumRow()
+        highs.addRow(-INF, first + EXACT * max(1.0, abs(first)), len(nonzero), nonzero,
+                     self.first[nonzero])
+        every = np.arange(n, dtype=np.int32)
+        assert self.earliest is not None
+        highs.changeColsCost(n, every, self.earliest)
+        try:
+            self._run()
+        finally:
+            highs.deleteRows(1, np.array([row], dtype=np.int32))
+            highs.changeColsCost(n, every, self.first)
+
+    def outcome(self, rows: np.ndarray) -> Outcome:
+        """Every schedule of `rows` (one per sample), solved in turn."""
+        first = np.zeros(rows.shape[0])
+        short = np.zeros((rows.shape[0], len(self.case.demands)))
+        for k in range(rows.shape[0]):
+            first[k], short[k] = self.solve(rows[k])
+        return Outcome(first, short)
+
+
+def _vector(expression: pulp.LpAffineExpression, index: dict[str, int], n: int) -> np.ndarray:
+    out = np.zeros(n)
+    for var, coefficient in expression.items():
+        out[index[var.name]] += coefficient
+    return out
