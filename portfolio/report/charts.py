@@ -189,3 +189,37 @@ def country_budgets(ws: Worksheet, blocks: Sequence[tuple[str, int, int]], year_
         chart.title = title
         _shown_axes(chart, "year", "USD m")
         ws.add_chart(chart, f"{anchor_col}{1 + n * ROWS_PER_CHART}")
+
+
+def risk_histogram(ws: Worksheet, last: int, label_col: int, count_col: int,
+                   anchor: str) -> None:
+    """Columns of the samples per bin of the first objective (the RiskHistogram table)."""
+    chart = BarChart()
+    chart.type, chart.gapWidth = "col", 10
+    chart.title = "First objective over the schedule samples"
+    chart.series.append(Series(Reference(ws, min_col=count_col, min_row=2, max_row=last),
+                               title="samples"))
+    chart.set_categories(Reference(ws, min_col=label_col, min_row=2, max_row=last))
+    _shown_axes(chart, "first objective (bin)", "samples")
+    chart.y_axis.scaling.min = 0
+    chart.legend = None
+    ws.add_chart(chart, anchor)
+
+
+def risk_tornado(ws: Worksheet, last: int, label_col: int, value_col: int,
+                 anchor: str) -> None:
+    """Horizontal bars of the largest risk contributions, largest at the top.
+
+    The data are the RiskContributions table's, in its order (largest first).
+    """
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Largest risk contributions (first objective lost to each project's delays)"
+    chart.series.append(Series(Reference(ws, min_col=value_col, min_row=2, max_row=last),
+                               title="risk contribution"))
+    chart.set_categories(Reference(ws, min_col=label_col, min_row=2, max_row=last))
+    _shown_axes(chart, "project", "risk contribution (first objective)")
+    chart.x_axis.scaling.orientation = "maxMin"  # the first row (largest) at the top
+    chart.y_axis.crosses = "max"  # ... and the value axis still below the bars
+    chart.legend = None
+    ws.add_chart(chart, anchor)

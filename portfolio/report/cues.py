@@ -2,8 +2,9 @@
 
 Conditional formats (not fixed fills) so that the cues follow the cells if a reviewer edits
 them, and so Excel and LibreOffice both draw them: data bars on coverage, pool use and
-converter utilisation, a red-amber-green scale on coverage by sector and year, binding limits
-and `critical` regrets highlighted. Every rule is found by column header, never by a fixed letter.
+converter utilisation, a red-amber-green scale on coverage by sector and year and on the
+shares of schedule samples covered (Risk), binding limits and `critical` regrets
+highlighted. Every rule is found by column header, never by a fixed letter.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ HEADING_FONT = Font(name=FONT, bold=True, size=12, color="1F4E78")
 FROZEN = {"Selection": "C2", "Financing": "C2", "Coverage": "D2", "Rejected": "B2",
           "Frontier": "B2", "Scenarios": "B2", "Sensitivity": "B2", "Mix": "B2",
           "Changes": "C2", "Sectors": "C2", "Flows": "D2", "Utilisation": "C2",
-          "Chains": "C2", "Stockpiles": "B2", "Countries": "C2"}
+          "Chains": "C2", "Stockpiles": "B2", "Countries": "C2", "Risk": "D2",
+          "RiskSamples": "C2"}
 
 #: Percentage columns drawn as data bars, by table.
 BARS = {"Coverage": ("coverage_pct",), "Pools": ("used_pct",),
@@ -55,6 +57,9 @@ SHEETS = {
     "Countries": "what each government pays, by year, against its own limits",
     "Pools": "each funding pool's use",
     "Rejected": "every project left out, with the reason",
+    "Risk": "each Demand row's shortfall over the schedule samples, P(covered) by sector "
+            "and year, with charts",
+    "RiskSamples": "every sampled online year that differs from the plan (blank: failed)",
     "Frontier": "what each budget level buys",
     "Scenarios": "the named scenarios against the base",
     "Sensitivity": "what one more USD m of each limit is worth",
@@ -79,6 +84,7 @@ def apply(book: Workbook, found: Sequence[Table]) -> None:
         last = len(table.rows) + 1
         _bars(ws, cols, last, BARS.get(table.name, ()))
         _scales(ws, cols, last, table.name)
+        _share_scales(ws, cols, last)
         _binding(ws, cols, last, table.name, first, len(table.columns))
         _critical(ws, cols, last)
 
@@ -122,6 +128,17 @@ def _scales(ws: Worksheet, cols: dict[str, str], last: int, name: str) -> None:
             ColorScaleRule(start_type="num", start_value=0, start_color=RED,
                            mid_type="num", mid_value=50, mid_color=AMBER,
                            end_type="num", end_value=100, end_color=GREEN))
+
+
+def _share_scales(ws: Worksheet, cols: dict[str, str], last: int) -> None:
+    """Red (0) through amber (0.5) to green (1) on the shares of samples covered (Risk)."""
+    for column in cols:
+        if column == "prob_covered" or column.startswith("prob_covered_"):
+            ws.conditional_formatting.add(
+                f"{cols[column]}2:{cols[column]}{last}",
+                ColorScaleRule(start_type="num", start_value=0, start_color=RED,
+                               mid_type="num", mid_value=0.5, mid_color=AMBER,
+                               end_type="num", end_value=1, end_color=GREEN))
 
 
 def _binding(ws: Worksheet, cols: dict[str, str], last: int, name: str, first: int,

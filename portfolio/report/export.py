@@ -1,7 +1,8 @@
 """The results as one JSON object, for tools that should not have to parse Excel.
 
 A key per table (the sheet's name; the Frontier sheet's entry-level table is
-`FrontierEntry`), each holding the table's records as objects keyed by header, in the
+`FrontierEntry`; the Risk sheet's side tables are `RiskBySector`, `RiskHistogram` and
+`RiskContributions`), each holding the table's records as objects keyed by header, in the
 workbook's order. Numbers are JSON numbers, blank cells null and `critical` the string,
 exactly as the cells hold them. The JSON Schema (`docs/results.schema.json`) is generated
 from the same column definitions: `python -m portfolio.report.export --schema`.
@@ -21,6 +22,7 @@ from portfolio.report import guide
 from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.contents import CRITICAL, Report
 from portfolio.report.flowtables import CHAINS, FLOWS, UTILISATION
+from portfolio.report.risktables import CONTRIBUTIONS, HISTOGRAM, NOTE, RISK, SAMPLES
 from portfolio.report.stocktables import COUNTRIES, STOCKPILES
 from portfolio.report.summary import SUMMARY
 from portfolio.report.tables import (
@@ -31,6 +33,7 @@ from portfolio.report.tables import (
     FINANCING,
     POOLS,
     REJECTED,
+    RISK_CONTRIBUTION,
     SECTORS,
     SELECTION,
     SENSITIVITY,
@@ -125,6 +128,12 @@ def _records_schema(name: str, columns: Sequence[Column],
     return {"type": "array", "items": item}
 
 
+def _samples_schema() -> dict[str, Any]:
+    """RiskSamples: its rows, or (above the sheet's limit) one record holding only a note."""
+    rows, note = _records_schema("RiskSamples", SAMPLES), _records_schema("RiskSamples", NOTE)
+    return {"anyOf": [rows, {**note, "maxItems": 1}]}
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema of `--json` output."""
     sector = {"^coverage_pct_.+$": Column("coverage_pct_x", "pct")}
@@ -133,7 +142,8 @@ def schema() -> dict[str, Any]:
     sheets = {
         "Summary": _records_schema("Summary", SUMMARY),
         "Diagnosis": _records_schema("Diagnosis", DIAGNOSIS),
-        "Selection": _records_schema("Selection", SELECTION),
+        "Selection": _records_schema("Selection", (*SELECTION, RISK_CONTRIBUTION),
+                                     optional={RISK_CONTRIBUTION.name}),
         "Financing": _records_schema("Financing", FINANCING),
         "Coverage": _records_schema("Coverage", COVERAGE),
         "Budget": _records_schema("Budget", BUDGET),
@@ -152,6 +162,13 @@ def schema() -> dict[str, Any]:
         "Chains": _records_schema("Chains", CHAINS),
         "Stockpiles": _records_schema("Stockpiles", STOCKPILES),
         "Countries": _records_schema("Countries", COUNTRIES),
+        "Risk": _records_schema("Risk", RISK),
+        "RiskBySector": _records_schema("RiskBySector", [Column("sector", "text")],
+                                        {r"^prob_covered_\d+$": Column("prob_covered_x",
+                                                                        "share")}),
+        "RiskHistogram": _records_schema("RiskHistogram", HISTOGRAM),
+        "RiskContributions": _records_schema("RiskContributions", CONTRIBUTIONS),
+        "RiskSamples": _samples_schema(),
         "Changes": _records_schema("Changes", CHANGES),
         "Guide": _records_schema("Guide", guide.COLUMNS),
     }
@@ -163,7 +180,10 @@ def schema() -> dict[str, Any]:
                        "table's headers. Numbers are numbers, blank cells null; the regret "
                        "columns hold the string 'critical' where dropping the project leaves "
                        "no feasible portfolio. Frontier-only output (portfolio frontier "
-                       "--json) holds Frontier, FrontierEntry and Guide.",
+                       "--json) holds Frontier, FrontierEntry and Guide. With schedule risk, "
+                       "Risk, RiskBySector, RiskHistogram, RiskContributions and RiskSamples "
+                       "are there too; RiskSamples holds what its sheet holds: its rows, or "
+                       "above 1,000,000 of them one note naming the CSV file that has them.",
         "type": "object",
         "properties": sheets,
         "required": [],

@@ -17,6 +17,7 @@ from portfolio.report.tables import Table
 from portfolio.workbook.styles import Column
 
 USD, T, PCT, YEAR, COUNT, TEXT = "USD m", "t", "%", "year", "count", "text"
+SHARE = "share (0-1)"
 WEIGHTED = "weighted t"
 
 
@@ -53,6 +54,23 @@ _SHARED = {
     "projects_out": Entry(TEXT, "Projects of the base portfolio this variant drops."),
     "note": Entry(TEXT, "Why the row reads as it does, where that needs saying."),
 }
+
+#: The first objective in words, for the schedule-risk entries.
+_FIRST = ("first objective (weighted shortfall, plus weighted imports in a workbook with "
+          "chains)")
+_CONTRIBUTION = (
+    "Risk contribution (workbooks with schedule risk): the mean over the samples of the "
+    f"sample's {_FIRST} less the same sample's with this project alone on its planned "
+    "schedule and not failed (every other project as sampled): the part of the expected "
+    "loss its own delays and failure cause; 0 where it is never late. Delays interact, so "
+    "the contributions need not add up to expected_first_objective less the plan's.")
+
+
+def _percentile(q: int) -> Entry:
+    return Entry(T, f"P{q} of the row's shortfall over the N samples by nearest rank: the "
+                    f"ceil({q / 100:g} x N)-th smallest sample value (no interpolation), so "
+                    "it is always one sample's shortfall.")
+
 
 _TABLES: dict[str, dict[str, Entry]] = {
     "Summary": {
@@ -93,6 +111,7 @@ _TABLES: dict[str, dict[str, Entry]] = {
         "start_year": Entry(YEAR, "Year its finance starts (the plan's first year unless "
                                   "entered)."),
         "lock": Entry(TEXT, "in: forced into the portfolio; out: kept out; blank: free."),
+        "risk_contribution": Entry(WEIGHTED, _CONTRIBUTION),
     },
     "Financing": {
         "pool_id": Entry(TEXT, "The funding pool, as on the Pools input sheet."),
@@ -304,6 +323,82 @@ _TABLES: dict[str, dict[str, Entry]] = {
         "max_share_pct": Entry(PCT, "Largest share of the total budget cost the country may "
                                     "pay (CostShare sheet; total row only); blank: none set."),
     },
+    "Risk": {
+        "sector": Entry(TEXT, "Priority sector of the Demand row."),
+        "material": Entry(TEXT, "Material of the Demand row."),
+        "year": Entry(YEAR, "Year of the Demand row."),
+        "demand_t": Entry(T, "Tonnes the sector needs in that year, as entered."),
+        "plan_shortfall_t": Entry(T, "Tonnes not covered on the planned schedule (every lead "
+                                     "time as entered, no project failing): Coverage's "
+                                     "shortfall_t. Plan against expected: under "
+                                     "risk_objective = plan the portfolio is optimised on this "
+                                     "schedule and then evaluated in the samples; under "
+                                     "expected it is chosen to minimise the mean first "
+                                     "objective over the samples (one recourse per sample), "
+                                     "and the plan sheets and this column show it on its "
+                                     "planned schedule."),
+        "mean_shortfall_t": Entry(T, "Mean over the schedule samples of the row's shortfall. "
+                                     "In each sample the selection, financing and stock "
+                                     "purchases stay as chosen, projects come online in their "
+                                     "sampled years (RiskSamples) and the rest (utilisation, "
+                                     "imports, releases, deliveries) is re-optimised for the "
+                                     "first objective."),
+        "p10_shortfall_t": _percentile(10),
+        "p50_shortfall_t": _percentile(50),
+        "p90_shortfall_t": _percentile(90),
+        "prob_covered": Entry(SHARE, "Share of the samples (0 to 1, shown as %) in which the "
+                                       "row is covered in full: its shortfall is at most "
+                                       "1e-6 t."),
+    },
+    "RiskBySector": {
+        "sector": Entry(TEXT, "Priority sector, over all its materials (spelt as first "
+                              "entered on Demand)."),
+        "prob_covered_<year>": Entry(SHARE, "Share of the samples (0 to 1, shown as %) in "
+                                              "which every Demand row of the sector in {year} "
+                                              "is covered in full (shortfall at most 1e-6 t "
+                                              "each); blank: the sector has no Demand row "
+                                              "that year."),
+    },
+    "RiskHistogram": {
+        "bin": Entry(TEXT, f"The bin's range of the sample {_FIRST}, in words (the chart's "
+                           "labels)."),
+        "first_objective_from": Entry(WEIGHTED, "Lower edge of the bin: the range from the "
+                                                "smallest to the largest sample first "
+                                                "objective is cut into 20 equal bins (one bin "
+                                                "where every sample has the same value)."),
+        "first_objective_to": Entry(WEIGHTED, "Upper edge of the bin. A value on an edge "
+                                              "counts in the upper bin; the largest value in "
+                                              "the last bin."),
+        "samples": Entry(COUNT, "How many samples' first objective falls in the bin."),
+        "share_of_samples": Entry(SHARE, "Those samples as a share of all samples."),
+    },
+    "RiskContributions": {
+        "risk_contribution": Entry(WEIGHTED, "The tornado's bars: the 15 largest risk "
+                                             "contributions by size, largest first. "
+                                             + _CONTRIBUTION),
+    },
+    "RiskSamples": {
+        "sample": Entry(COUNT, "The sample, 1 to risk_samples. Sample k draws every project's "
+                               "failure and delay from its own numpy Generator (PCG64) "
+                               "seeded by SeedSequence([risk_seed, k]), two uniforms per "
+                               "project in Projects order: the same risk_seed gives the "
+                               "same samples on any machine and with any number of workers."),
+        "project_id": Entry(TEXT, "A project (selected or not) whose online year in the "
+                                  "sample differs from its planned one; projects on schedule "
+                                  "are not listed."),
+        "online_year": Entry(YEAR, "Its online year in the sample: start_year + "
+                                   "ceil((lead_time_months + delta) / 12), where delta, the "
+                                   "extra lead time in months, is drawn from the triangular "
+                                   "law on [0, delay_max_months] with mode delay_mode_months "
+                                   "(the project's own risk columns, else its stage's Risk "
+                                   "row, else 0). Blank: the project fails in the sample "
+                                   "(probability failure_prob) and delivers nothing within the "
+                                   "plan, while its financing and budget cost still count."),
+        "note": Entry(TEXT, "Written instead of the rows where there are more than 1,000,000: "
+                            "the rows are then in <output stem>-samples.csv beside the "
+                            "workbook, with the columns sample, project_id and online_year "
+                            "(blank: failed). The JSON export holds the same note."),
+    },
     "Changes": {
         "section": Entry(TEXT, "projects: backed or not; financing: face value moved; summary: "
                                "headline figures."),
@@ -342,6 +437,7 @@ _PATTERNS = (
     (re.compile(r"coverage_pct_(?P<sector>.+)"), "coverage_pct_<sector>"),
     (re.compile(r"face_(?P<country>.+)_musd"), "face_<country>_musd"),
     (re.compile(r"cost_(?P<country>.+)_musd"), "cost_<country>_musd"),
+    (re.compile(r"prob_covered_(?P<year>\d+)"), "prob_covered_<year>"),
 )
 
 

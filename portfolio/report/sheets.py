@@ -13,6 +13,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
 from portfolio import __version__
@@ -20,6 +21,7 @@ from portfolio.inputs.rows import INSTRUMENTS
 from portfolio.report import charts, cues, guide, panel
 from portfolio.report.contents import Report
 from portfolio.report.flowtables import CHAINS, chain_blocks
+from portfolio.report.risktables import CONTRIBUTIONS, HISTOGRAM, write_samples
 from portfolio.report.stocktables import (
     COUNTRIES,
     STOCKPILES,
@@ -48,7 +50,12 @@ LINKS_COLUMN = 10  # the Summary's list of sheets, right of the panel (columns E
 
 
 def write_report(report: Report, target: Path) -> None:
-    """Write the results workbook atomically to `target`."""
+    """Write the results workbook atomically to `target`.
+
+    With more RiskSamples rows than a sheet holds, they go first to the CSV file beside it,
+    so that the workbook's note never names a file that is not there.
+    """
+    write_samples(report, target)
     book = _book(tables(report), report)
     _format_summary(book["Summary"])
     if report.solution.status.has_solution:
@@ -124,6 +131,8 @@ def _charts(book: Workbook, report: Report) -> None:
                          _after(mix_columns(countries(report))))
     years = sum(1 for r in budget_rows(report) if r[0] != "total")
     charts.budget_by_year(book["Budget"], years, f"{_after(BUDGET)}2")
+    if "Risk" in book.sheetnames:
+        _risk_charts(book["Risk"])
     if report.frontier is not None:
         _frontier_chart(book["Frontier"], report)
         columns = frontier_columns(sector_names(report), report.case.chains)
@@ -136,6 +145,25 @@ def _charts(book: Workbook, report: Report) -> None:
         charts.scenarios(book["Scenarios"], len(report.scenarios or ()) + 1,
                          _positions(columns, "coverage_pct_"),
                          f"A{len(report.scenarios or ()) + 4}")
+
+
+def _risk_charts(ws: Worksheet) -> None:
+    """The first objective's histogram and the risk contributions' tornado on Risk.
+
+    Right of the sheet's tables; their data are the RiskHistogram and RiskContributions
+    tables.
+    """
+    anchor = get_column_letter(ws.max_column + 2)
+    spans = {t.displayName: range_boundaries(t.ref) for t in ws.tables.values()}
+    if "t_RiskHistogram" in spans:
+        first, _, _, last = spans["t_RiskHistogram"]
+        label, count = (first - 1 + n for n in _columns(HISTOGRAM, "bin", "samples"))
+        charts.risk_histogram(ws, last, label, count, f"{anchor}1")
+    if "t_RiskContributions" in spans:
+        first, _, _, last = spans["t_RiskContributions"]
+        label, value = (first - 1 + n for n in _columns(CONTRIBUTIONS, "name",
+                                                        "risk_contribution"))
+        charts.risk_tornado(ws, last, label, value, f"{anchor}{1 + charts.ROWS_PER_CHART}")
 
 
 def _frontier_chart(ws: Worksheet, report: Report) -> None:
@@ -183,6 +211,11 @@ SUMMARY_FORMATS = {
     "sensitivity_step_musd": "usd", "threads": "int", "random_seed": "int",
     "best_bound_weighted_shortfall": "usd", "best_bound_budget_cost_musd": "usd",
     "mip_nodes": "int", "lp_iterations": "int", "workers": "int",
+    "risk_samples": "int", "risk_seed": "int", "expected_first_objective": "usd",
+    "p90_first_objective": "usd", "plan_optimal_first_objective": "usd",
+    "plan_optimal_expected_first_objective": "usd", "plan_optimal_p90_first_objective": "usd",
+    "plan_optimal_budget_cost_musd": "usd", "robustness_cost_musd": "usd",
+    "risk_seconds": "seconds",
 }
 
 

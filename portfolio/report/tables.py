@@ -20,6 +20,7 @@ from portfolio.report.changes import COLUMNS as CHANGES
 from portfolio.report.changes import Previous, changes
 from portfolio.report.contents import CRITICAL, Report
 from portfolio.report.flowtables import chain_tables
+from portfolio.report.risktables import risk_tables
 from portfolio.report.stocktables import country_tables, stock_tables
 from portfolio.report.summary import SUMMARY, summary_rows
 from portfolio.workbook.styles import Column
@@ -48,7 +49,7 @@ def tables(report: Report) -> list[Table]:
         out.append(Table("Diagnosis", DIAGNOSIS,
                          [[n, line] for n, line in enumerate(report.diagnosis, start=1)]))
     out += [
-        Table("Selection", SELECTION, _selection(report)),
+        Table("Selection", selection_columns(report), _selection(report)),
         Table("Financing", FINANCING, _financing(report)),
         Table("Coverage", COVERAGE, _coverage(report)),
         *(Table(sheet, columns, rows) for sheet, columns, rows in chain_tables(report)),
@@ -57,6 +58,8 @@ def tables(report: Report) -> list[Table]:
         *(Table(sheet, columns, rows) for sheet, columns, rows in country_tables(report)),
         Table("Pools", POOLS, _pools(report)),
         Table("Rejected", REJECTED, _rejected(report)),
+        *(Table(sheet, columns, rows, table) for sheet, columns, rows, table
+          in risk_tables(report)),
     ]
     if report.frontier is not None:
         out += frontier_tables(report)
@@ -104,6 +107,18 @@ SELECTION = (
 )
 
 
+#: Selection's column with schedule risk (after the regrets): the project's risk contribution.
+RISK_CONTRIBUTION = Column("risk_contribution", "regret")
+
+
+def selection_columns(report: Report) -> Sequence[Column]:
+    """Selection's columns: with schedule risk, risk_contribution after the regrets."""
+    if report.risk is None:
+        return SELECTION
+    at = [c.name for c in SELECTION].index("regret_cost_musd") + 1
+    return (*SELECTION[:at], RISK_CONTRIBUTION, *SELECTION[at:])
+
+
 def _regret_value(regret: Regret | None, attr: str) -> Any:
     if regret is None:
         return None
@@ -119,6 +134,7 @@ def _selection(report: Report) -> list[list[Any]]:
     ordered = [r.project_id for r in report.regrets]
     ordered += [pid for pid in fig.selected if pid not in ordered]
     by_id = {r.project_id: r for r in report.regrets}
+    risk = report.risk
     rows = []
     for position, pid in enumerate(ordered, start=1):
         p = case.project_by_id[pid]
@@ -128,6 +144,7 @@ def _selection(report: Report) -> list[list[Any]]:
             position if regret is not None else None, pid, p.label, p.country, p.stage,
             p.capex_musd, fig.public_finance(pid), fig.project_cost(pid), case.online_year(p),
             _regret_value(regret, "shortfall"), _regret_value(regret, "cost"),
+            *([] if risk is None else [risk.contribution.get(pid)]),
             *(mix[i] for i in INSTRUMENTS),
             p.sponsor_equity_musd, p.lead_time_months, case.start_year(p), p.lock or "",
         ])
