@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from portfolio.analysis.stocktrade import sentence, stock_trades
 from portfolio.report.contents import Report
 from portfolio.report.flowtables import sector_share
+from portfolio.report.risktables import first_words, robustness, sector_lines
 from portfolio.workbook.styles import FONT, HEADER_FILL, HEADER_FONT, put
 
 COLUMN = 5
@@ -37,10 +38,29 @@ def headlines(report: Report) -> list[str]:
         "By sector: " + ", ".join(f"{s} {pct:.0f}%" for s, pct in
                                   fig.sector_coverage_pct().items()) + " covered.",
     ]
+    lines += _risk_lines(report)
     lines += _chain_line(report) + _stock_lines(report) + _frontier_line(report)
     lines += _sensitivity_line(report)
     lines += _scenario_lines(report)
     return lines
+
+
+def _risk_lines(report: Report) -> list[str]:
+    """Schedule risk: the first objective over the samples, and P(covered) per sector.
+
+    The first objective's mean and P90 against the planned schedule's, P(fully covered) of
+    each priority sector (`sector_lines`), and under expected what robustness costs.
+    """
+    risk = report.risk
+    if risk is None:
+        return []
+    first = first_words(report.case.chains)
+    lines = [f"Schedule risk over {risk.count:,} samples: the {first} averages "
+             f"{risk.expected_first:,.0f} (P90 {risk.p90_first:,.0f}) against "
+             f"{risk.plan_first:,.0f} on the planned schedule (Risk)."]
+    lines += sector_lines(risk)
+    robust = robustness(report)
+    return lines + ([robust] if robust else [])
 
 
 def _chain_line(report: Report) -> list[str]:

@@ -14,12 +14,13 @@ from typing import Any
 
 from portfolio import __version__
 from portfolio.inputs.case import Case
-from portfolio.inputs.vocabulary import Objective
+from portfolio.inputs.vocabulary import Objective, RiskObjective
 from portfolio.model.container import Goal
 from portfolio.model.lexicographic import stage_goals
 from portfolio.model.outcomes import CBC_WARNING, Solver, Status
 from portfolio.model.solver import highs_options, solver_version
-from portfolio.report.contents import InEffect, Report
+from portfolio.report.contents import DEFAULT, InEffect, Report
+from portfolio.report.risktables import first_words, robustness
 from portfolio.workbook.styles import Column
 
 SUMMARY = (Column("metric", "text"), Column("value"), Column("note", "text"))
@@ -50,6 +51,7 @@ def summary_rows(report: Report) -> list[list[Any]]:
           if case.stockpiles else []),
         ["projects_selected", len(fig.selected) if solved else 0,
          f"of {len(case.projects)} candidate projects"],
+        *_risk_rows(report, settings),
         ["solver", opts.label, CBC_WARNING if opts.solver is Solver.CBC else ""],
         ["mip_gap", sol.gap, "relative optimality gap reached (largest over the solves); "
          f"{opts.gap:g} allowed (mip_gap_allowed)" + ("" if sol.gap is not None
@@ -73,7 +75,7 @@ def summary_rows(report: Report) -> list[list[Any]]:
          f"solver time limit per solve; {settings['time_limit_s'].origin}"],
         ["portfolio_version", __version__, ""],
     ]
-    rows += _settings_rows(settings.values())
+    rows += _settings_rows(settings.values(), report.risk is not None)
     rows += _solver_rows(report)
     rows += _switch_rows(report)
     rows += [["note", note, ""] for note in sol.notes]
@@ -83,16 +85,87 @@ def summary_rows(report: Report) -> list[list[Any]]:
 
 #: Settings shown among the rows above (under the same name and meaning).
 _SHOWN = ("objective", "total_budget_musd", "time_limit_s")
+#: The schedule-risk settings: among the risk rows with risk; without, listed only if given.
+_RISK_SETTINGS = ("risk_samples", "risk_seed", "risk_objective")
 #: A Settings field whose name a row above uses for something else, and the name it gets.
 _RENAMED = {"mip_gap": "mip_gap_allowed"}
-def _settings_rows(settings: Iterable[InEffect]) -> list[list[Any]]:
-    """Every setting in effect not shown above, in the Settings order, with its source."""
+
+
+def _settings_rows(settings: Iterable[InEffect], risk: bool) -> list[list[Any]]:
+    """Every setting in effect not shown above, in the Settings order, with its source.
+
+    The risk settings are among the risk rows when risk is analysed; without risk only those
+    the Settings sheet (or the command line) gives are listed, so that a workbook without risk
+    data reads as before.
+    """
     rows: list[list[Any]] = []
     for setting in settings:
         if setting.name in _SHOWN:
             continue
+        if setting.name in _RISK_SETTINGS and (risk or setting.source == DEFAULT):
+            continue
         rows.append([_RENAMED.get(setting.name, setting.name), setting.value,
                      f"{setting.about}; {setting.origin}"])
+    return rows
+
+
+def _risk_rows(report: Report, settings: dict[str, InEffect]) -> list[list[Any]]:
+    """The schedule-risk rows (none without risk).
+
+    The samples, their seed and objective, the first objective over them, and under
+    expected the plan-optimal portfolio's figures and what robustness costs.
+    """
+    risk = report.risk
+    if risk is None:
+        return []
+
+    def origin(name: str) -> str:
+        found = settings.get(name)
+        return f"; {found.origin}" if found is not None else ""
+
+    first = first_words(report.case.chains)
+    rows: list[list[Any]] = [
+        ["risk_samples", risk.count, "schedule samples the portfolio is evaluated in, each "
+         f"with its recourse re-optimised ({risk.method}){origin('risk_samples')}"],
+        ["risk_seed", risk.seed, "sample k is drawn from SeedSequence([risk_seed, k]): the "
+         f"same seed gives the same samples anywhere (RiskSamples){origin('risk_seed')}"],
+        ["risk_objective", risk.objective.value,
+         ("plan: the portfolio is optimised on the planned schedule, then evaluated in the "
+          "samples" if risk.objective == RiskObjective.PLAN else
+          f"expected: the portfolio minimises the mean {first} over the samples, then budget "
+          "cost; the plan sheets show it on its planned schedule") + origin("risk_objective")],
+        ["expected_first_objective", risk.expected_first,
+         f"mean over the samples of the {first} of the portfolio (Risk sheet)"],
+        ["p90_first_objective", risk.p90_first,
+         f"P90 of the {first} over the samples: the ceil(0.9 x N)-th smallest (nearest rank)"],
+    ]
+    if risk.objective == RiskObjective.EXPECTED:
+        rows += _rival_rows(report, first)
+    rows.append(["risk_seconds", risk.seconds,
+                 f"time spent evaluating the samples ({risk.method})"])
+    return rows
+
+
+def _rival_rows(report: Report, first: str) -> list[list[Any]]:
+    """Under expected: the plan-optimal portfolio's figures, and what robustness costs."""
+    risk = report.risk
+    rival = risk.rival if risk is not None else None
+    missing = "" if rival is not None else "; not available: its solve found no portfolio"
+    about = "the plan-optimal portfolio (the optimum under risk_objective = plan)"
+    rows: list[list[Any]] = [
+        ["plan_optimal_first_objective", rival.first_objective if rival else None,
+         f"{first} of {about} on its planned schedule{missing}"],
+        ["plan_optimal_expected_first_objective",
+         rival.expected_first_objective if rival else None,
+         f"mean {first} of {about} over the same samples{missing}"],
+        ["plan_optimal_p90_first_objective", rival.p90_first_objective if rival else None,
+         f"P90 of the {first} of {about} over the same samples{missing}"],
+        ["plan_optimal_budget_cost_musd", rival.budget_cost_musd if rival else None,
+         f"budget cost of {about}, USD m{missing}"],
+    ]
+    if rival is not None:
+        rows.append(["robustness_cost_musd", report.figures.total_cost - rival.budget_cost_musd,
+                     robustness(report) or ""])
     return rows
 
 
