@@ -19,7 +19,7 @@ from portfolio.model.container import Goal
 from portfolio.model.lexicographic import stage_goals
 from portfolio.model.outcomes import CBC_WARNING, Solver, Status
 from portfolio.model.solver import highs_options, solver_version
-from portfolio.report.contents import DEFAULT, InEffect, Report
+from portfolio.report.contents import InEffect, Report
 from portfolio.report.risktables import first_words, robustness
 from portfolio.workbook.styles import Column
 
@@ -85,7 +85,7 @@ def summary_rows(report: Report) -> list[list[Any]]:
 
 #: Settings shown among the rows above (under the same name and meaning).
 _SHOWN = ("objective", "total_budget_musd", "time_limit_s")
-#: The schedule-risk settings: among the risk rows with risk; without, listed only if given.
+#: The schedule-risk settings: among the risk rows when risk is analysed.
 _RISK_SETTINGS = ("risk_samples", "risk_seed", "risk_objective")
 #: A Settings field whose name a row above uses for something else, and the name it gets.
 _RENAMED = {"mip_gap": "mip_gap_allowed"}
@@ -94,15 +94,13 @@ _RENAMED = {"mip_gap": "mip_gap_allowed"}
 def _settings_rows(settings: Iterable[InEffect], risk: bool) -> list[list[Any]]:
     """Every setting in effect not shown above, in the Settings order, with its source.
 
-    The risk settings are among the risk rows when risk is analysed; without risk only those
-    the Settings sheet (or the command line) gives are listed, so that a workbook without risk
-    data reads as before.
+    With risk analysed, the risk settings are among the risk rows instead.
     """
     rows: list[list[Any]] = []
     for setting in settings:
         if setting.name in _SHOWN:
             continue
-        if setting.name in _RISK_SETTINGS and (risk or setting.source == DEFAULT):
+        if risk and setting.name in _RISK_SETTINGS:
             continue
         rows.append([_RENAMED.get(setting.name, setting.name), setting.value,
                      f"{setting.about}; {setting.origin}"])

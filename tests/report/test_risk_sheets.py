@@ -62,6 +62,7 @@ NEW_SHEETS = {"Risk", "RiskSamples"}
 NEW_KEYS = {"Risk", "RiskBySector", "RiskHistogram", "RiskContributions", "RiskSamples"}
 RISK_ROWS = {"risk_samples", "risk_seed", "risk_objective", "expected_first_objective",
              "p90_first_objective", "risk_seconds"}
+SETTINGS = {"risk_samples", "risk_seed", "risk_objective"}
 EXPECTED_ROWS = {"plan_optimal_first_objective", "plan_optimal_expected_first_objective",
                  "plan_optimal_p90_first_objective", "plan_optimal_budget_cost_musd",
                  "robustness_cost_musd"}
@@ -363,8 +364,14 @@ def test_without_risk_nothing_new(plain: Report, tmp_path: Path) -> None:
     sheets = read_output(target)
     assert not NEW_SHEETS & set(sheets)
     assert "risk_contribution" not in sheets["Selection"].columns
-    metrics = set(sheets["Summary"]["metric"])
-    assert not (RISK_ROWS | EXPECTED_ROWS) & metrics
+    metrics = list(sheets["Summary"]["metric"])
+    assert not (RISK_ROWS - SETTINGS | EXPECTED_ROWS) & set(metrics)
+    # The risk settings, where Settings has them, are listed with every other setting, after
+    # portfolio_version, at their defaults.
+    notes = sheets["Summary"].set_index("metric")["note"]
+    for name in SETTINGS & set(metrics):
+        assert metrics.index(name) > metrics.index("portfolio_version")
+        assert notes[name].endswith("default (not on the Settings sheet)"), name
     lines = _panel(target)
     assert not any("Schedule risk" in line or line.startswith("P(") for line in lines)
     keyed = document(plain)
