@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from portfolio.constants import DEFAULT_RISK_SAMPLES
+from portfolio.inputs.riskrows import RiskRow, RiskTerms
 from portfolio.inputs.rows import (
     Demand,
     ImportRow,
@@ -19,6 +21,7 @@ from portfolio.inputs.rows import (
     SupplyRow,
 )
 from portfolio.inputs.stockrows import CostShareRow, CountryBudgetRow, StockpileRow, country_key
+from portfolio.inputs.vocabulary import RiskObjective
 
 DemandKey = tuple[str, str]
 
@@ -65,6 +68,7 @@ class Case:
     stockpiles: tuple[StockpileRow, ...] = ()
     country_budgets: tuple[CountryBudgetRow, ...] = ()
     cost_shares: tuple[CostShareRow, ...] = ()
+    risks: tuple[RiskRow, ...] = ()
 
     @property
     def chains(self) -> bool:
@@ -95,6 +99,9 @@ class Case:
             if n]
         if governments:
             held.append(" and ".join(governments))
+        if self.risk_samples:
+            held.append(f"schedule risk over {_count(self.risk_samples, 'sample')} "
+                        f"({self.settings.risk_objective})")
         return ", ".join(held)
 
     @cached_property
@@ -247,3 +254,51 @@ class Case:
     def country_name(self, key: str) -> str:
         """A country as the workbook spells it."""
         return self.countries.get(key, key)
+
+    # --- v2 risk ----------------------------------------------------------------------------
+
+    @property
+    def risk_used(self) -> bool:
+        """Whether the workbook gives risk data: a Risk row or a filled risk cell on Projects.
+
+        An empty risk column alone does not count, so a v1 workbook made from the template
+        solves as v1.
+        """
+        return bool(self.risks) or any(p.risk_cells for p in self.projects)
+
+    @property
+    def risk_samples(self) -> int:
+        """Settings risk_samples; blank: 500 where risk data is given, else 0 (no risk)."""
+        if self.settings.risk_samples is not None:
+            return self.settings.risk_samples
+        return DEFAULT_RISK_SAMPLES if self.risk_used else 0
+
+    @property
+    def expected(self) -> bool:
+        """Whether the sample average is optimised (risk_objective = expected, samples > 0)."""
+        return self.settings.risk_objective == RiskObjective.EXPECTED and self.risk_samples > 0
+
+    @cached_property
+    def risk_by_stage(self) -> dict[str, RiskRow]:
+        """Risk rows by stage."""
+        return {str(r.stage): r for r in self.risks}
+
+    def risk_terms(self, project: Project) -> RiskTerms:
+        """The project's failure chance and delay law, each value resolved on its own.
+
+        failure_prob and delay_mode_months: the Projects cell if filled, else the stage's
+        Risk row, else 0. delay_max_months: the Projects cell if filled, else the stage
+        row's delay_max_months if that row gives one, else the resolved mode.
+        """
+        row = self.risk_by_stage.get(str(project.stage))
+        fail = project.failure_prob if project.failure_prob is not None else \
+            (row.failure_prob if row else 0.0)
+        mode = project.delay_mode_months if project.delay_mode_months is not None else \
+            (row.delay_mode_months if row else 0.0)
+        if project.delay_max_months is not None:
+            top = project.delay_max_months
+        elif row is not None and row.delay_max_months is not None:
+            top = row.delay_max_months
+        else:
+            top = mode
+        return RiskTerms(fail, mode, top)

@@ -144,6 +144,8 @@ IdList = Annotated[tuple[str, ...], BeforeValidator(to_list)]
 NonNegative = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded(ge=0))]
 Positive = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded(gt=0))]
 Fraction = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded(ge=0, le=1))]
+#: A chance below certainty, in [0, 1) (Risk `failure_prob`).
+Chance = Annotated[float, BeforeValidator(to_float), AfterValidator(bounded(ge=0, lt=1))]
 NonNegativeInt = Annotated[int, BeforeValidator(to_int), AfterValidator(bounded(ge=0))]
 PositiveInt = Annotated[int, BeforeValidator(to_int), AfterValidator(bounded(ge=1))]
 Year = Annotated[int, BeforeValidator(to_int), AfterValidator(bounded(ge=1900, le=2200))]

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from portfolio.inputs.fields import (
+    Chance,
     Fraction,
     IdList,
     NonNegative,
@@ -42,6 +43,7 @@ from portfolio.inputs.vocabulary import (
     Instrument,
     Lock,
     Objective,
+    RiskObjective,
     ScenarioLock,
     Stage,
     Target,
@@ -95,6 +97,14 @@ class Row(BaseModel):
     """Base of all row models: immutable, and unknown fields are a programming error."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+FAILURE_TEXT = ("Chance the project never delivers within the plan (0 to below 1); its "
+                "financing is committed and its budget cost counts all the same.")
+MODE_TEXT = "Most likely extra lead time, months (triangular law from 0)."
+MAX_TEXT = "Largest extra lead time, months (at least the mode; blank = the mode)."
+RISK_OBJECTIVES = tuple(m.value for m in RiskObjective)
+RiskObjectiveValue = Annotated[RiskObjective, BeforeValidator(choice(*RISK_OBJECTIVES))]
 
 
 class Settings(Row):
@@ -158,12 +168,37 @@ class Settings(Row):
         json_schema_extra=fmt("usd"),
     )
 
+    risk_samples: NonNegativeInt | None = Field(
+        default=None,
+        description="Schedule-risk samples (0 = no risk analysis); blank = 500 where a Risk "
+        "sheet row or a risk cell on Projects is filled, else 0.",
+        json_schema_extra=fmt("int"))
+    risk_seed: NonNegativeInt = Field(
+        default=1, description="Seed of the schedule-risk samples: the same seed gives the "
+        "same samples on every machine.", json_schema_extra=fmt("int"))
+    risk_objective: RiskObjectiveValue = Field(
+        default=RiskObjective.PLAN,
+        description="plan: optimise on the planned schedule, then evaluate under risk; "
+        "expected: minimise the mean first objective over the samples.",
+        json_schema_extra=fmt("choice", RISK_OBJECTIVES))
+
     @model_validator(mode="after")
     def _gap_in_range(self) -> Settings:
         if not 0 <= self.mip_gap < 1:
             raise cross_field_error(
                 "mip_gap", f"must be at least 0 and less than 1, found {shown(self.mip_gap)}"
             )
+        if self.risk_objective == RiskObjective.EXPECTED:
+            if self.objective == Objective.MIN_COST:
+                raise cross_field_error(
+                    "risk_objective", "risk_objective = expected needs objective = "
+                    "max_coverage: it averages max_coverage's first objective (weighted "
+                    "shortfall and imports) over the samples; min_cost has none to average")
+            if self.risk_samples == 0:
+                raise cross_field_error(
+                    "risk_objective", "risk_objective = expected with risk_samples = 0 has "
+                    "no samples to average over; give risk_samples of 1 or more, or set "
+                    "risk_objective to plan")
         return self
 
 
@@ -215,6 +250,15 @@ class Project(Row):
         "(e.g. alternative sites).",
         json_schema_extra=fmt("text"),
     )
+    failure_prob: Chance | None = Field(
+        default=None, description=FAILURE_TEXT + " Blank = its stage's Risk row.",
+        json_schema_extra=fmt("share"))
+    delay_mode_months: NonNegative | None = Field(
+        default=None, description=MODE_TEXT + " Blank = its stage's Risk row.",
+        json_schema_extra=fmt("number"))
+    delay_max_months: NonNegative | None = Field(
+        default=None, description=MAX_TEXT + " Blank = its stage's Risk row.",
+        json_schema_extra=fmt("number"))
 
     @model_validator(mode="after")
     def _equity_within_capex(self) -> Project:
@@ -226,7 +270,20 @@ class Project(Row):
             )
         if self.project_id in self.requires:
             raise cross_field_error("requires", "a project cannot require itself")
+        if self.delay_mode_months is not None and self.delay_max_months is not None and \
+                self.delay_max_months < self.delay_mode_months:
+            raise cross_field_error(
+                "delay_max_months",
+                f"delay_max_months {shown(self.delay_max_months)} is below delay_mode_months "
+                f"{shown(self.delay_mode_months)}; the largest delay must be at least the most "
+                "likely one")
         return self
+
+    @property
+    def risk_cells(self) -> bool:
+        """Whether any of the three risk columns is filled on this row."""
+        return any(v is not None for v in (self.failure_prob, self.delay_mode_months,
+                                            self.delay_max_months))
 
     @property
     def label(self) -> str:

@@ -48,6 +48,9 @@ SHEET_PURPOSE = {
                       "per country and year.",
     "CostShare": "Optional (governments): the agreed range of each country's share of the "
                  "portfolio's total budget cost; one row per country.",
+    "Risk": "Optional (risk): each stage's chance of failing within the plan and its extra "
+            "lead time (triangular from 0: most likely and largest months); one row per stage. "
+            "The same columns on Projects override a stage's values for one project.",
 }
 
 

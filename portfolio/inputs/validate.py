@@ -21,6 +21,8 @@ from portfolio.errors import InvalidWorkbook, Issue
 from portfolio.inputs.case import Case, Scenario, demand_key
 from portfolio.inputs.chainrules import chain_issues
 from portfolio.inputs.fields import to_int, to_text
+from portfolio.inputs.riskrows import RiskRow
+from portfolio.inputs.riskrules import risk_issues, risk_warnings
 from portfolio.inputs.rows import (
     MAX_SCENARIOS,
     STAGES,
@@ -63,6 +65,7 @@ SHEETS: dict[str, tuple[type[Row], bool]] = {
     "Stockpiles": (StockpileRow, False),
     "CountryBudgets": (CountryBudgetRow, False),
     "CostShare": (CostShareRow, False),
+    "Risk": (RiskRow, False),
 }
 
 R = TypeVar("R", bound=Row)
@@ -93,6 +96,7 @@ def load(path: Path) -> Case:
     stock_rows = _rows(tables["Stockpiles"], StockpileRow, issues)
     country_rows = _rows(tables["CountryBudgets"], CountryBudgetRow, issues)
     share_rows = _rows(tables["CostShare"], CostShareRow, issues)
+    risk_rows = _rows(tables["Risk"], RiskRow, issues)
 
     plan_start = settings.plan_start_year if settings else None
     _unique(tables["Projects"], ("project_id",), issues)
@@ -118,9 +122,11 @@ def load(path: Path) -> Case:
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
     issues += chain_issues(offtakes, input_rows, supply_rows, import_rows, demands, plan_start)
     issues += stock_issues(stock_rows, country_rows, demands)
+    issues += risk_issues(risk_rows, projects, settings, tables["Settings"])
     warnings = _demand_matching(offtakes, demands, input_rows, [*supply_rows, *stock_rows],
                                 import_rows)
     warnings += stock_warnings(stock_rows, country_rows, share_rows, pools, demands, input_rows)
+    warnings += risk_warnings(risk_rows, projects, settings)
     scenarios = _scenarios(scenario_rows, tables, ids, issues)
 
     if issues or settings is None:
@@ -147,6 +153,7 @@ def load(path: Path) -> Case:
         stockpiles=tuple(r for _, _, r in stock_rows),
         country_budgets=tuple(r for _, _, r in country_rows),
         cost_shares=tuple(r for _, _, r in share_rows),
+        risks=tuple(r for _, _, r in risk_rows),
     )
 
 

@@ -420,7 +420,8 @@ def test_template_has_a_scenarios_sheet_with_a_change_dropdown(tmp_path: Path) -
     value_row = next(g for g in guide if g[:2] == ["Scenarios", "value"])
     assert value_row[2:5] == ["yes", None, "number or text"]
     settings_names = [c.value for c in book["Settings"]["A"]]
-    assert settings_names[-3:] == ["frontier_steps", "frontier_top_pct", "sensitivity_step_musd"]
+    assert settings_names[-6:] == ["frontier_steps", "frontier_top_pct", "sensitivity_step_musd",
+                                   "risk_samples", "risk_seed", "risk_objective"]
 
 
 def test_the_templates_header_only_scenarios_sheet_reads_as_none(tmp_path: Path) -> None:

@@ -430,7 +430,7 @@ def test_the_template_has_the_three_sheets_with_formats_and_a_sector_list(
     target = tmp_path / "template.xlsx"
     write_template(target)
     wb = openpyxl.load_workbook(target)
-    assert wb.sheetnames[-4:] == [*NEW_SHEETS, "Guide"]
+    assert wb.sheetnames[-5:] == [*NEW_SHEETS, "Risk", "Guide"]
     for name, header in NEW_SHEETS.items():
         assert [c.value for c in wb[name][1]] == header, name
         assert wb[name].freeze_panes == "A2"

@@ -135,7 +135,7 @@ def test_duplicate_header_is_reported(tmp_path: Path) -> None:
      "Settings!A5: unknown setting 'total_budget' (did you mean 'total_budget_musd'?); "
      "known settings: plan_start_year, total_budget_musd, objective, max_lead_time_months, "
      "max_public_share, mip_gap, time_limit_s, frontier_steps, frontier_top_pct, "
-     "sensitivity_step_musd"),
+     "sensitivity_step_musd, risk_samples, risk_seed, risk_objective"),
     ([*settings(), {"setting": "mip_gap", "value": 0.1}],
      "Settings!A5: setting 'mip_gap' is given twice (first at Settings!B4)"),
 ])
