@@ -17,6 +17,7 @@ from portfolio.inputs.rows import INSTRUMENTS, Demand
 from portfolio.inputs.stockrows import StockpileRow, country_key
 from portfolio.model.flows import Flows, flows
 from portfolio.model.outcomes import Solution
+from portfolio.model.recourse import mean_first
 
 
 def clean(value: float, scale: float) -> float:
@@ -156,9 +157,19 @@ class Figures:
         return 0.0 if self.flows is None else self.flows.weighted_imports
 
     @property
-    def first_objective(self) -> float:
-        """What stage 1 minimises: weighted shortfall + weighted imports."""
+    def planned_first(self) -> float:
+        """Weighted shortfall + weighted imports on the planned schedule."""
         return self.weighted_shortfall + self.weighted_imports
+
+    @property
+    def first_objective(self) -> float:
+        """What stage 1 minimises: weighted shortfall + weighted imports.
+
+        That is `planned_first`, or under risk_objective = expected its mean over the samples.
+        """
+        if self.case.expected:
+            return mean_first(self.case, self.solution.selected, self.solution.bought)
+        return self.planned_first
 
     @cached_property
     def cost_by_year(self) -> dict[int, float]:

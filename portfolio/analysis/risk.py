@@ -7,15 +7,25 @@ samples and nearest-rank percentiles (P_q is the ceil(q/100 * N)-th smallest val
 
 from __future__ import annotations
 
+import itertools
 import math
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from portfolio.analysis import sweep
+from portfolio.analysis.figures import Figures, clean
 from portfolio.inputs.case import Case, demand_key
 from portfolio.inputs.vocabulary import RiskObjective
-from portfolio.model.samples import Samples
+from portfolio.model.flows import Purchases
+from portfolio.model.outcomes import SolverOptions
+from portfolio.model.recourse import SampleLP, closed, closed_form, closed_on_plan
+from portfolio.model.samples import Samples, draw
 
 #: A Demand row is covered in a sample when its shortfall is at most this many tonnes.
 COVERED_T = 1e-6
@@ -108,8 +118,10 @@ class RiskResult:
 
     @cached_property
     def sector_years(self) -> dict[tuple[str, int], float]:
-        """P(every Demand row of a sector in a year is covered), by (sector as first
-        written, year), in Demand sheet order."""
+        """P(every Demand row of a sector in a year is covered), by (sector, year).
+
+        Sectors are spelled as first written; keys follow the Demand sheet's order.
+        """
         groups: dict[tuple[str, int], list[int]] = {}
         names: dict[str, str] = {}
         for r, d in enumerate(self.case.demands):
@@ -119,6 +131,158 @@ class RiskResult:
         return {group: float(np.mean(np.all(self.shortfall[:, rows] <= COVERED_T, axis=1)))
                 for group, rows in groups.items()}
 
+    @cached_property
+    def sector_shares(self) -> dict[tuple[str, int], tuple[float, float, float]]:
+        """(planned, mean, P10) share of demand covered, 0-1, by (sector, year).
+
+        The share of a sample is its tonnes delivered over the tonnes demanded by every
+        Demand row of the sector in that year (1 where nothing is demanded); keys as in
+        `sector_years`.
+        """
+        groups: dict[tuple[str, int], list[int]] = {}
+        names: dict[str, str] = {}
+        for r, d in enumerate(self.case.demands):
+            key = demand_key(d.sector, "")[0]
+            names.setdefault(key, d.sector)
+            groups.setdefault((names[key], d.year), []).append(r)
+        demand = np.array([d.demand_t for d in self.case.demands], dtype=float)
+        plan = np.array(self.plan_shortfall, dtype=float)
+        out = {}
+        for group, rows in groups.items():
+            total = float(demand[rows].sum())
+            if total <= 0:
+                out[group] = (1.0, 1.0, 1.0)
+                continue
+            shares = 1.0 - self.shortfall[:, rows].sum(axis=1) / total
+            out[group] = (1.0 - float(plan[rows].sum()) / total, float(np.mean(shares)),
+                          percentile(shares, 10))
+        return out
+
     def changed(self) -> list[tuple[int, str, int | None]]:
         """RiskSamples' rows: (sample, project_id, online year or None = failed)."""
         return self.samples.changed()
+
+
+@dataclass(frozen=True, eq=False)
+class _Part:
+    """One chunk's samples: first objectives, shortfalls, and the same on plan per project.
+
+    `planned[k, i]` is sample k's first objective with the i-th selected project on its
+    planned schedule (NaN where it already was).
+    """
+
+    first: np.ndarray
+    shortfall: np.ndarray
+    planned: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """What a worker needs to evaluate samples [start, stop); its LP is built once."""
+
+    case: Case
+    selected: frozenset[str]
+    bought: Purchases
+    options: SolverOptions
+    order: tuple[str, ...]
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __call__(self, span: tuple[int, int]) -> _Part:
+        lp = _lp(self)
+        online = lp.samples.online[span[0]:span[1]]
+        count = online.shape[0]
+        first, shortfall = np.zeros(count), np.zeros((count, len(self.case.demands)))
+        planned = np.full((count, len(self.order)), np.nan)
+        columns = [lp.samples.column[pid] for pid in self.order]
+        for k in range(count):
+            first[k], shortfall[k] = lp.solve(online[k])
+            start = lp.solved_basis
+            for i, j in enumerate(columns):
+                if online[k, j] != lp.samples.planned[j]:
+                    row = online[k].copy()
+                    row[j] = lp.samples.planned[j]
+                    planned[k, i] = lp.first_only(row, start)
+        return _Part(first, shortfall, planned)
+
+
+_BUILT: dict[str, SampleLP] = {}
+
+
+def _lp(chunk: _Chunk) -> SampleLP:
+    """The recourse LP of this process for the chunk's portfolio (one kept)."""
+    if chunk.key not in _BUILT:
+        _BUILT.clear()
+        _BUILT[chunk.key] = SampleLP(chunk.case, chunk.selected, chunk.bought,
+                                     draw(chunk.case), chunk.options)
+    return _BUILT[chunk.key]
+
+
+def spans(count: int, pieces: int) -> list[tuple[int, int]]:
+    """[start, stop) sample ranges: `pieces` of them, as even as they come."""
+    pieces = max(1, min(count, pieces))
+    edges = np.linspace(0, count, pieces + 1).round().astype(int).tolist()
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+
+
+#: Sample ranges per risk sweep with the LP (each ends with a tick of the progress bar).
+CHUNKS = 20
+
+
+def chunks(case: Case) -> int:
+    """How many tasks the risk sweep of this case has (1 for the closed form)."""
+    return 1 if closed(case) else len(spans(case.risk_samples, CHUNKS))
+
+
+def assess(case: Case, figures: Figures, options: SolverOptions, *,
+           pool: Executor | None = None, progress: Callable[[], object] | None = None,
+           rival: Rival | None = None) -> RiskResult:
+    """The portfolio of `figures` in every sample of the case, with risk contributions.
+
+    Risk contribution of a selected project p: the mean over samples of the sample's first
+    objective minus the same sample's with p on its planned schedule and not failed.
+    """
+    began = time.perf_counter()
+    samples = draw(case)
+    order = tuple(figures.selected)
+    if closed(case):
+        out = closed_form(case, figures.solution.selected, samples)
+        first, shortfall = out.first, out.shortfall
+        planned = closed_on_plan(case, figures.solution.selected, samples, out, order)
+        if progress:
+            progress()
+        method = "closed form"
+    else:
+        job = _Chunk(case, figures.solution.selected, dict(figures.solution.bought), options,
+                     order)
+        try:
+            parts = sweep.run(pool, job, spans(samples.count, CHUNKS), progress)
+        finally:
+            _BUILT.pop(job.key, None)
+        first = np.concatenate([p.first for p in parts])
+        shortfall = np.concatenate([p.shortfall for p in parts])
+        planned = np.concatenate([p.planned for p in parts])
+        method = "one LP per sample"
+    gain = np.where(np.isnan(planned), 0.0, first[:, None] - np.nan_to_num(planned))
+    scale = float(np.mean(first))
+    contribution = {pid: clean(float(np.mean(gain[:, i])), scale)
+                    for i, pid in enumerate(order)}
+    return RiskResult(case, samples, case.settings.risk_objective, first, shortfall,
+                      tuple(row.shortfall_t for row in figures.coverage),
+                      figures.planned_first, contribution, rival, method,
+                      time.perf_counter() - began)
+
+
+def rival(case: Case, figures: Figures, options: SolverOptions) -> Rival:
+    """The plan-optimal portfolio (`figures`) in the same samples.
+
+    For the Summary's comparison with the sample-average optimum (`figures` was solved with
+    risk_objective = plan).
+    """
+    samples = draw(case)
+    if closed(case):
+        first = closed_form(case, figures.solution.selected, samples).first
+    else:
+        first = SampleLP(case, figures.solution.selected, figures.solution.bought, samples,
+                         options).outcome(samples.online).first
+    return Rival(figures.solution.selected, figures.first_objective, float(np.mean(first)),
+                 percentile(first, 90), figures.total_cost)

@@ -19,7 +19,7 @@ from portfolio.analysis.diagnose import diagnose
 from portfolio.analysis.figures import Figures
 from portfolio.constants import NOISE
 from portfolio.inputs.case import Case
-from portfolio.inputs.vocabulary import Objective
+from portfolio.inputs.vocabulary import Objective, RiskObjective
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import Solution, SolverOptions, Status
 
@@ -120,4 +120,16 @@ def solve_all(tasks: Sequence[Task], options: SolverOptions, *, pool: Executor |
 def with_total_budget(case: Case, total: float) -> Case:
     """The pipeline with another total_budget_musd (nothing else changed)."""
     settings = case.settings.model_copy(update={"total_budget_musd": total})
+    return replace(case, settings=settings, warnings=())
+
+
+def on_plan(case: Case) -> Case:
+    """The pipeline optimised on its planned schedule (risk_objective = plan).
+
+    The frontier and the scenarios are solved so: the contract applies risk analysis to
+    the base case only.
+    """
+    if case.settings.risk_objective == RiskObjective.PLAN:
+        return case
+    settings = case.settings.model_copy(update={"risk_objective": RiskObjective.PLAN})
     return replace(case, settings=settings, warnings=())

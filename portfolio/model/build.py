@@ -11,7 +11,7 @@ import pulp
 from portfolio.constants import EPS
 from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Objective
-from portfolio.model import chains, governments, stocks
+from portfolio.model import chains, governments, saa, stocks
 from portfolio.model import constraints as c
 from portfolio.model.container import Model, Names, pair_upper_bound
 
@@ -25,7 +25,8 @@ def build(case: Case, *, locked_out: frozenset[str] = frozenset(),
 
     `full_coverage` makes every Demand row a hard constraint (the `min_cost` objective);
     by default it follows the Settings objective. No objective is set here: the solve stage
-    sets one per lexicographic stage.
+    sets one per lexicographic stage. Under risk_objective = expected the recourse families
+    are the samples' (`portfolio.model.saa`) and the first objective is their mean.
     """
     if full_coverage is None:
         full_coverage = case.settings.objective == Objective.MIN_COST
@@ -45,7 +46,10 @@ def build(case: Case, *, locked_out: frozenset[str] = frozenset(),
     c.locks(model, locked_out)
     c.requirements(model)
     c.exclusive_groups(model)
-    if case.chains:
+    if case.expected:
+        stocks.stock_cap(model)
+        saa.sample_average(model)
+    elif case.chains:
         stocks.stock_cap(model)
         stocks.stock_level(model)
         chains.utilisation_cap(model)
@@ -78,6 +82,9 @@ def _variables(model: Model, full_coverage: bool, capacity_bounds: bool) -> None
     model.budget_cost = pulp.lpSum(
         case.pool_by_id[iid].budget_cost_rate * var for (_, iid), var in model.x.items()
     )
+    if case.expected:  # the recourse is the samples' (`portfolio.model.saa`)
+        stocks.stock_variables(model, releases=False)
+        return
     if case.chains:
         stocks.stock_variables(model)
         chains.chain_variables(model, full_coverage)

@@ -147,8 +147,10 @@ class Model:
     tag: str = ""
 
     def online(self, pid: str) -> int | None:
-        """p's first year of production: the planned one, or the sample's (`schedule`,
-        None where p fails in it)."""
+        """The first year p produces: as planned, or as in the sample (`schedule`).
+
+        None where p fails in the sample.
+        """
         if self.schedule is not None:
             return self.schedule.get(pid)
         return self.case.online_year(self.case.project_by_id[pid])

@@ -25,6 +25,7 @@ from portfolio.model.build import build
 from portfolio.model.container import Family, Goal, Model
 from portfolio.model.flows import flows
 from portfolio.model.outcomes import Solution, SolverOptions, SolveStats, Status
+from portfolio.model.recourse import mean_first
 
 V = TypeVar("V")
 STAGE2_NOTE = ("stage 2 (minimise budget cost) found no portfolio within the time limit; "
@@ -185,8 +186,11 @@ def exact_weighted_shortfall(case: Case, selected: frozenset[str],
 
     With chains it is the flow LP's optimum (weighted shortfall + weighted imports, see
     `portfolio.model.flows`), given the stock `bought`; without them the closed form,
-    without the solver.
+    without the solver. Under risk_objective = expected it is the mean over the samples
+    (`portfolio.model.recourse.mean_first`), which the sample-average model minimises.
     """
+    if case.expected:
+        return mean_first(case, selected, bought)
     if case.chains:
         return flows(case, selected, bought).first_objective
     return sum(d.weight * max(0.0, d.demand_t - case.supply(selected, d))

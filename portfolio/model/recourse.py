@@ -31,9 +31,9 @@ from portfolio.errors import SolverFailure
 from portfolio.inputs.case import Case, demand_key
 from portfolio.model import chains, stocks
 from portfolio.model.container import Model, Names
-from portfolio.model.flows import Purchases
+from portfolio.model.flows import Purchases, purchase_key
 from portfolio.model.outcomes import SolverOptions
-from portfolio.model.samples import FAILED, Samples
+from portfolio.model.samples import FAILED, Samples, draw
 from portfolio.model.solver import INF, run_highs, to_highs
 
 
@@ -50,6 +50,31 @@ class Outcome:
     shortfall: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """Per Demand row: the selected projects making its commodity, their tonnes, supply.
+
+    Each project's tonnes count at most the row's demand, min(v_pr, D_r).
+    """
+
+    columns: list[list[int]]
+    tonnes: list[np.ndarray]
+    supply: np.ndarray
+
+
+def _rows(case: Case, selected: frozenset[str], samples: Samples) -> _Rows:
+    chosen = [p.project_id for p in case.projects if p.project_id in selected]
+    columns, tonnes, supply = [], [], []
+    for d in case.demands:
+        key = demand_key(d.sector, d.material)
+        makers = [(samples.column[pid], min(v, d.demand_t)) for pid in chosen
+                  if (v := case.volumes.get(pid, {}).get(key, 0.0)) > 0]
+        columns.append([j for j, _ in makers])
+        tonnes.append(np.array([t for _, t in makers], dtype=float))
+        supply.append(case.supply_t.get((key, d.year), 0.0))
+    return _Rows(columns, tonnes, np.array(supply, dtype=float))
+
+
 def closed_form(case: Case, selected: frozenset[str], samples: Samples,
                 online: np.ndarray | None = None) -> Outcome:
     """Every sample's shortfall by Demand row and first objective, without a solver.
@@ -58,25 +83,54 @@ def closed_form(case: Case, selected: frozenset[str], samples: Samples,
     project (`Samples.column`).
     """
     online = samples.online if online is None else online
-    count = online.shape[0]
-    short = np.zeros((count, len(case.demands)))
-    chosen = [p.project_id for p in case.projects if p.project_id in selected]
+    rows = _rows(case, selected, samples)
+    short = np.zeros((online.shape[0], len(case.demands)))
     for r, d in enumerate(case.demands):
         if d.demand_t <= 0:
             continue
-        key = demand_key(d.sector, d.material)
-        columns, tonnes = [], []
-        for pid in chosen:
-            if (volume := case.volumes.get(pid, {}).get(key, 0.0)) > 0:
-                columns.append(samples.column[pid])
-                tonnes.append(min(volume, d.demand_t))
-        available = np.full(count, case.supply_t.get((key, d.year), 0.0))
-        if columns:
-            years = online[:, columns]
-            available = available + ((years != FAILED) & (years <= d.year)) @ np.array(tonnes)
+        available = np.full(online.shape[0], rows.supply[r])
+        if rows.columns[r]:
+            years = online[:, rows.columns[r]]
+            available = available + ((years != FAILED) & (years <= d.year)) @ rows.tonnes[r]
         short[:, r] = np.maximum(0.0, d.demand_t - available)
     weights = np.array([d.weight for d in case.demands], dtype=float)
     return Outcome(short @ weights, short)
+
+
+def closed_on_plan(case: Case, selected: frozenset[str], samples: Samples, out: Outcome,
+                   order: tuple[str, ...]) -> np.ndarray:
+    """Each sample's first objective with one project of `order` on its planned schedule.
+
+    [k, i] is sample k's with the i-th project on plan (NaN where it already was), from
+    `out`, the `closed_form` of the samples.
+
+    Only the Demand rows of the project's own commodities change, by its tonnes.
+    """
+    rows = _rows(case, selected, samples)
+    weights = np.array([d.weight for d in case.demands], dtype=float)
+    result = np.full((samples.count, len(order)), np.nan)
+    for i, pid in enumerate(order):
+        j = samples.column[pid]
+        moved = np.flatnonzero(samples.online[:, j] != samples.planned[j])
+        if not len(moved):
+            continue
+        first = out.first[moved].copy()
+        sampled, planned = samples.online[moved, j], samples.planned[j]
+        for r, d in enumerate(case.demands):
+            if j not in rows.columns[r] or d.demand_t <= 0:
+                continue
+            tonnes = rows.tonnes[r][rows.columns[r].index(j)]
+            was = ((sampled != FAILED) & (sampled <= d.year)).astype(float)
+            now = float(planned <= d.year)
+            if now == 0.0 and not was.any():
+                continue
+            short = out.shortfall[moved, r]
+            years = samples.online[np.ix_(moved, np.array(rows.columns[r], dtype=np.int64))]
+            available = rows.supply[r] + ((years != FAILED) & (years <= d.year)) @ rows.tonnes[r]
+            after = np.maximum(0.0, d.demand_t - (available + tonnes * (now - was)))
+            first += weights[r] * (after - short)
+        result[moved, i] = first
+    return result
 
 
 class SampleLP:
@@ -98,6 +152,7 @@ class SampleLP:
             var.lowBound = var.upBound = min((bought or {}).get(key, 0.0), var.upBound or 0.0)
         chains.chain_variables(model, False)
         stocks.stock_level(model)
+        chains.utilisation_cap(model)  # unselected converters: u <= y = 0
         chains.commodity_balance(model)
         chains.allied_delivery(model)
         self.model = model
@@ -123,28 +178,43 @@ class SampleLP:
             self.earliest = _vector(pulp.lpSum(
                 (last + 1 - case.demands[r].year) * case.demands[r].weight * var
                 for r, var in model.shortfall.items()), index, len(columns))
+        self.seen: dict[bytes, tuple[float, np.ndarray]] = {}
         self.solve(samples.planned)
         self.basis = self.highs.getBasis()
 
     def solve(self, online: np.ndarray) -> tuple[float, np.ndarray]:
-        """(first objective, shortfall per Demand row) with projects online as in `online`."""
-        years = online[self.level_project]
-        on = ((years != FAILED) & (years <= self.level_year)).astype(float)
-        lower = np.where(self.converter, 0.0, on)
-        highs = self.highs
-        if len(self.levels):
-            highs.changeColsBounds(len(self.levels), self.levels, lower, on)
-        if hasattr(self, "basis"):
-            highs.setBasis(self.basis)
-        first = self._run()
+        """(first objective, shortfall per Demand row) with projects online as in `online`.
+
+        Solved from the planned schedule's basis; `solved_basis` then holds this schedule's
+        optimal basis (before the earliest-cover phase).
+        """
+        first = self._first(online, getattr(self, "basis", None))
+        self.solved_basis = self.highs.getBasis()
         if self.earliest is not None and first > 0:
             self._earliest(first)
-        values = highs.getSolution().col_value
+        values = self.highs.getSolution().col_value
         short = np.zeros(len(self.case.demands))
         for r, j in self.short.items():
             value = values[j]
             short[r] = value if value > VALUE_TOLERANCE else 0.0
         return first, short
+
+    def first_only(self, online: np.ndarray, start: highspy.HighsBasis) -> float:
+        """The first objective alone of a schedule, from the basis `start`.
+
+        `start` is a neighbouring schedule's: the same whichever process solves it.
+        """
+        return self._first(online, start)
+
+    def _first(self, online: np.ndarray, start: highspy.HighsBasis | None) -> float:
+        years = online[self.level_project]
+        on = ((years != FAILED) & (years <= self.level_year)).astype(float)
+        lower = np.where(self.converter, 0.0, on)
+        if len(self.levels):
+            self.highs.changeColsBounds(len(self.levels), self.levels, lower, on)
+        if start is not None:
+            self.highs.setBasis(start)
+        return self._run()
 
     def _run(self) -> float:
         run_highs(self.highs)
@@ -169,13 +239,45 @@ class SampleLP:
             highs.deleteRows(1, np.array([row], dtype=np.int32))
             highs.changeColsCost(n, every, self.first)
 
+    def key(self, online: np.ndarray) -> bytes:
+        """What the LP sees of a schedule: which level columns are online."""
+        years = online[self.level_project]
+        return bytes(((years != FAILED) & (years <= self.level_year)).tobytes())
+
     def outcome(self, rows: np.ndarray) -> Outcome:
-        """Every schedule of `rows` (one per sample), solved in turn."""
+        """Every schedule of `rows` (one per sample), solved in turn.
+
+        A schedule the LP cannot tell from one already solved is not solved again.
+        """
         first = np.zeros(rows.shape[0])
         short = np.zeros((rows.shape[0], len(self.case.demands)))
         for k in range(rows.shape[0]):
-            first[k], short[k] = self.solve(rows[k])
+            key = self.key(rows[k])
+            if key not in self.seen:
+                self.seen[key] = self.solve(rows[k])
+            first[k], short[k] = self.seen[key]
         return Outcome(first, short)
+
+
+def evaluate(case: Case, selected: frozenset[str], bought: Purchases | None,
+             samples: Samples, options: SolverOptions | None = None) -> Outcome:
+    """A portfolio's recourse in every sample: the closed form where it holds, else the LP."""
+    if closed(case):
+        return closed_form(case, selected, samples)
+    lp = SampleLP(case, selected, bought, samples, options or SolverOptions(gap=0.0))
+    return lp.outcome(samples.online)
+
+
+def mean_first(case: Case, selected: frozenset[str], bought: Purchases | None = None) -> float:
+    """The sample-average first objective of a portfolio, cached on the case.
+
+    What risk_objective = expected minimises.
+    """
+    cache: dict[object, float] = case.__dict__.setdefault("_mean_first", {})
+    key = (selected, purchase_key(bought))
+    if key not in cache:
+        cache[key] = float(np.mean(evaluate(case, selected, bought, draw(case)).first))
+    return cache[key]
 
 
 def _vector(expression: pulp.LpAffineExpression, index: dict[str, int], n: int) -> np.ndarray:

@@ -69,8 +69,11 @@ class Samples:
                 for pid, year in zip(self.project_ids, self.online[k].tolist(), strict=True)}
 
     def changed(self) -> list[tuple[int, str, int | None]]:
-        """(sample number from 1, project_id, online year or None for failed) where the
-        sampled online year differs from the planned one, by sample then Projects order."""
+        """(sample from 1, project_id, online year or None = failed): RiskSamples' rows.
+
+        One per sample and project whose sampled online year differs from the planned one,
+        by sample then in Projects order.
+        """
         ks, js = np.nonzero(self.online != self.planned[None, :])
         return [(int(k) + 1, self.project_ids[j],
                  None if (y := int(self.online[k, j])) == FAILED else y)

@@ -200,8 +200,16 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:
         super().buildSolverModel(lp)
-        if self.start:
-            set_start(lp.solverModel, [self.start.get(v.name, 0.0) for v in lp.variables()])
+        if not self.start:
+            return
+        columns = lp.variables()
+        if all(v.name in self.start for v in columns):
+            set_start(lp.solverModel, [self.start[v.name] for v in columns])
+            return
+        # a partial start (the sample-average model's first stage): HiGHS completes it
+        given = [(j, self.start[v.name]) for j, v in enumerate(columns) if v.name in self.start]
+        lp.solverModel.setSolution(len(given), np.array([j for j, _ in given], np.int32),
+                                   np.array([x for _, x in given], float))
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         run_highs(lp.solverModel)

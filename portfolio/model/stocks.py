@@ -19,8 +19,12 @@ from portfolio.inputs.stockrows import StockpileRow, country_key
 from portfolio.model.container import Family, Flow, Model
 
 
-def stock_variables(m: Model) -> None:
-    """b_kY in [0, max_stock - initial] for each buying year, r_kY for each plan year."""
+def stock_variables(m: Model, *, releases: bool = True) -> None:
+    """b_kY in [0, max_stock - initial] for each buying year, r_kY for each plan year.
+
+    Without `releases` only the purchases (the sample-average model has its releases in
+    each sample's block).
+    """
     case, names = m.case, m.names
     for stock in case.stockpiles:
         kid = stock.stockpile_id
@@ -29,7 +33,8 @@ def stock_variables(m: Model) -> None:
         for year in case.buying_years(stock):
             if room > 0:
                 m.bought[(kid, year)] = m.prob.add_variable(f"b_{ktok}_{year}", 0, room)
-    release_variables(m)
+    if releases:
+        release_variables(m)
     m.budget_cost += pulp.lpSum(cost_in(m, stock, year)
                                 for stock in case.stockpiles for year in case.plan_years)
 
