@@ -58,6 +58,9 @@ def _where_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _sweep_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--rank, --frontier, --scenarios, --sensitivity: which sweeps `solve` runs."""
     func = _where_options(func)
+    func = click.option("--risk-samples", type=click.IntRange(0), default=None,
+                        help="Schedule-risk samples (default: risk_samples from Settings; "
+                             "0: no risk analysis).")(func)
     for name, what in (("sensitivity", "the Sensitivity sheet (one MIP re-solve per limit)"),
                        ("scenarios", "the Scenarios sheet (one solve per scenario)"),
                        ("frontier", "the Frontier sheet (one solve per budget level)")):
@@ -165,13 +168,7 @@ def solve(path: Path, output: Path | None, time_limit: float | None, gap: float 
     if status is Status.NO_SOLUTION:
         _fail(ExitCode.NO_SOLUTION, "time limit reached before any feasible portfolio was found:",
               report.diagnosis, report.target, report.json)
-    figures = report.figures
-    imports = (f", weighted imports {figures.weighted_imports:,.1f}"
-               if report.case.chains else "")
-    imports += f" (stockpiles {figures.stock_cost:,.1f})" if report.case.stockpiles else ""
-    click.echo(f"{status.value}: {len(figures.selected)} of {len(report.case.projects)} "
-               f"projects selected, weighted shortfall {figures.weighted_shortfall:,.1f}"
-               f", budget cost {figures.total_cost:,.1f} USD m{imports}")
+    click.echo(report.headline)
     _wrote(report.target, report.json)
 
 

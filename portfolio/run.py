@@ -17,14 +17,19 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portfolio.analysis import sweep
 from portfolio.analysis.figures import Figures
 from portfolio.errors import UsageError
 from portfolio.inputs.case import Case
+from portfolio.inputs.vocabulary import RiskObjective
 from portfolio.model.lexicographic import optimise
-from portfolio.model.outcomes import CBC_WARNING, Solver, SolverOptions, Status
+from portfolio.model.outcomes import CBC_WARNING, Solution, Solver, SolverOptions, Status
 from portfolio.report.changes import Previous
+
+if TYPE_CHECKING:
+    from portfolio.analysis.risk import RiskResult
 from portfolio.report.contents import Report, Switches
 
 log = logging.getLogger("portfolio")
@@ -59,6 +64,7 @@ class Request:
     json: Path | None = None
     compare: Path | None = None
     solver_log: bool = False
+    risk_samples: int | None = None
 
     def target(self, suffix: str) -> Path:
         """The output path, refused if it is not .xlsx or would overwrite the input."""
@@ -156,7 +162,7 @@ def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock) -> _Sta
     target = request.target(suffix)
     json = request.json_target(target)
     with clock.stage("read_validate"):
-        case = _read(request.path)
+        case = _with_samples(_read(request.path), request.risk_samples)
         previous = read_previous(request.compare) if request.compare else None
     for path in (target, json):
         if path is not None:
@@ -168,6 +174,16 @@ def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock) -> _Sta
     if options.solver is Solver.CBC:
         hooks.warn(CBC_WARNING)
     return _Start(target, json, case, options, previous)
+
+
+def _with_samples(case: Case, count: int | None) -> Case:
+    """The case with `--risk-samples` in place of its Settings value (None: unchanged)."""
+    if count is None:
+        return case
+    if count == 0 and case.settings.risk_objective == RiskObjective.EXPECTED:
+        raise UsageError("--risk-samples 0 leaves risk_objective = expected nothing to "
+                         "average over; give at least 1 sample, or set risk_objective to plan")
+    return replace(case, settings=case.settings.model_copy(update={"risk_samples": count}))
 
 
 def solve(request: Request, hooks: Hooks | None = None) -> Report:
@@ -182,13 +198,13 @@ def solve(request: Request, hooks: Hooks | None = None) -> Report:
     clock = _Clock()
     start = _prepare(request, "portfolio", hooks, clock)
     with clock.stage("solve"):
-        solution = optimise(start.case, start.options)
+        solution, planned = _optimise(start.case, start.options)
     report = Report(case=start.case, solution=solution, options=start.options,
                     input_path=request.path, target=start.target, json=start.json,
                     previous=start.previous, ranking=request.ranking.value,
                     switches=_switches(request))
     if solution.status.has_solution:
-        report = _rank_and_analyse(request, report, hooks, clock)
+        report = _rank_and_analyse(request, report, hooks, clock, planned)
     else:
         with clock.stage("diagnose"):
             report = replace(report, diagnosis=_diagnosis(report))
@@ -198,11 +214,28 @@ def solve(request: Request, hooks: Hooks | None = None) -> Report:
     return replace(report, timings=dict(clock.seconds))
 
 
+def _optimise(case: Case, options: SolverOptions) -> tuple[Solution, Solution | None]:
+    """The optimum; under risk_objective = expected also the plan optimum.
+
+    The plan optimum then starts the sample-average solve (HiGHS completes its recourse)
+    and is its rival on the Summary.
+    """
+    from portfolio.analysis.variants import on_plan
+
+    if not case.expected:
+        return optimise(case, options), None
+    planned = optimise(on_plan(case), options)
+    if not planned.status.has_solution:
+        return planned, None
+    return optimise(case, options, hint=planned), planned
+
+
 def _switches(request: Request) -> Switches:
     """The command line's choices, for the Summary, with this machine's cores."""
     return Switches(gap=request.gap, time_limit=request.time_limit, frontier=request.frontier,
                     scenarios=request.scenarios, sensitivity=request.sensitivity,
-                    workers=request.workers, scheduler=request.scheduler, cores=sweep.cores())
+                    workers=request.workers, scheduler=request.scheduler, cores=sweep.cores(),
+                    risk_samples=request.risk_samples)
 
 
 def _write_json(report: Report, *, frontier_only: bool = False) -> None:
@@ -224,11 +257,13 @@ def _diagnosis(report: Report) -> list[str]:
             "time_limit_s (or --time-limit), or relax locks and limits, and solve again."]
 
 
-def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Clock) -> Report:
+def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Clock,
+                      planned: Solution | None = None) -> Report:
     """The regret ranking, the rejection reasons and the sweeps asked for, on one executor."""
     from portfolio.analysis.frontier import levels
     from portfolio.analysis.rank import rank
     from portfolio.analysis.reasons import rejection_reasons
+    from portfolio.analysis.risk import chunks
     from portfolio.analysis.sensitivity import limits
 
     case, options = report.case, report.options
@@ -237,7 +272,8 @@ def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Cl
     sizes = [len(figures.selected) if ranked else 0,
              len(levels(case)) if request.frontier else 0,
              len(case.scenarios) if request.scenarios else 0,
-             len(limits(figures)) if request.sensitivity else 0]
+             len(limits(figures)) if request.sensitivity else 0,
+             chunks(case) if case.risk_samples else 0]
     with sweep.executor(request.scheduler, request.workers, tasks=max(sizes)) as pool:
         regrets = []
         if ranked:
@@ -245,8 +281,24 @@ def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Cl
                 regrets = rank(case, figures, options, pool=pool, progress=tick)
         report = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
                          ranking=request.ranking.value)
+        if case.risk_samples:
+            with clock.stage("risk"), hooks.sweep("schedule risk", sizes[4]) as tick:
+                report = replace(report, risk=_risk(report, figures, pool, tick, planned))
         with clock.stage("analyse"):
             return _analyse(request, report, figures, pool, hooks, sizes)
+
+
+def _risk(report: Report, figures: Figures, pool: Executor | None,
+          tick: Callable[[], object], planned: Solution | None) -> RiskResult:
+    """The portfolio in every schedule sample; under expected, the plan optimum's too."""
+    from portfolio.analysis.risk import assess, rival
+    from portfolio.analysis.variants import on_plan
+
+    case, options = report.case, report.options
+    against = None
+    if planned is not None:
+        against = rival(case, Figures(on_plan(case), planned), options)
+    return assess(case, figures, options, pool=pool, progress=tick, rival=against)
 
 
 def _analyse(request: Request, report: Report, figures: Figures, pool: Executor | None,
@@ -255,16 +307,20 @@ def _analyse(request: Request, report: Report, figures: Figures, pool: Executor 
     from portfolio.analysis.comparison import scenarios
     from portfolio.analysis.frontier import frontier
     from portfolio.analysis.sensitivity import sensitivity
+    from portfolio.analysis.variants import on_plan
 
     case, options = report.case, report.options
+    planned = on_plan(case)  # risk applies to the base case only
     if request.frontier:
         with hooks.sweep("efficient frontier", sizes[1]) as tick:
             report = replace(report, frontier=frontier(
-                case, options, base=report.solution, pool=pool, progress=tick))
+                planned, options, base=None if case.expected else report.solution,
+                pool=pool, progress=tick))
     if request.scenarios and case.scenarios:
         with hooks.sweep("scenarios", sizes[2]) as tick:
             report = replace(report, scenarios=scenarios(
-                case, figures, options, pool=pool, progress=tick))
+                planned, Figures(planned, report.solution), options, pool=pool,
+                progress=tick))
     if request.sensitivity:
         with hooks.sweep("sensitivity", sizes[3]) as tick:
             report = replace(report, sensitivity=sensitivity(

@@ -28,7 +28,8 @@ CRITICAL = "critical"
 #: command-line option (its name).
 FROM_SETTINGS, DEFAULT = "Settings", "default"
 #: The command-line options that override a Settings value, by setting.
-OVERRIDES = {"mip_gap": "--gap", "time_limit_s": "--time-limit"}
+OVERRIDES = {"mip_gap": "--gap", "time_limit_s": "--time-limit",
+             "risk_samples": "--risk-samples"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Switches:
     workers: int | None = None
     scheduler: str | None = None
     cores: int | None = None
+    risk_samples: int | None = None
 
 
 #: Each setting in a few words, for the Summary (a field without them: its Guide text).
@@ -107,6 +109,21 @@ class Report:
     risk: RiskResult | None = None
 
     @property
+    def headline(self) -> str:
+        """The terminal's line for a solved run: status, selection and the two objectives."""
+        figures, case = self.figures, self.case
+        extra = f", weighted imports {figures.weighted_imports:,.1f}" if case.chains else ""
+        extra += f" (stockpiles {figures.stock_cost:,.1f})" if case.stockpiles else ""
+        if self.risk is not None:
+            extra += (f"; over {self.risk.count:,} schedule samples ({self.risk.objective}) "
+                      f"the first objective averages {self.risk.expected_first:,.1f}, "
+                      f"P90 {self.risk.p90_first:,.1f}")
+        return (f"{self.solution.status.value}: {len(figures.selected)} of "
+                f"{len(case.projects)} projects selected, weighted shortfall "
+                f"{figures.weighted_shortfall:,.1f}, budget cost {figures.total_cost:,.1f} "
+                f"USD m{extra}")
+
+    @property
     def rank_seconds(self) -> float:
         """Time spent re-optimising for the regret ranking (0 when not ranked)."""
         return self.timings.get("rank", 0.0)
@@ -126,8 +143,10 @@ class Report:
         """
         settings, options = self.case.settings, self.options
         given = settings.model_fields_set
-        override = {"mip_gap": self.switches.gap, "time_limit_s": self.switches.time_limit}
-        in_effect = {"mip_gap": options.gap, "time_limit_s": options.time_limit}
+        override = {"mip_gap": self.switches.gap, "time_limit_s": self.switches.time_limit,
+                    "risk_samples": self.switches.risk_samples}
+        in_effect = {"mip_gap": options.gap, "time_limit_s": options.time_limit,
+                     "risk_samples": self.case.risk_samples}
         out = []
         for name in Settings.model_fields:
             value = in_effect.get(name, getattr(settings, name))
