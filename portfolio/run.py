@@ -157,6 +157,7 @@ class _Start:
 def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock) -> _Start:
     """Output paths, validated case, solver options and the earlier results to compare."""
     from portfolio.report.changes import read_previous
+    from portfolio.report.risktables import samples_path
     from portfolio.workbook.save import check_writable
 
     target = request.target(suffix)
@@ -164,7 +165,8 @@ def _prepare(request: Request, suffix: str, hooks: Hooks, clock: _Clock) -> _Sta
     with clock.stage("read_validate"):
         case = _with_samples(_read(request.path), request.risk_samples)
         previous = read_previous(request.compare) if request.compare else None
-    for path in (target, json):
+    samples = samples_path(target) if case.risk_samples else None
+    for path in (target, json, samples):
         if path is not None:
             check_writable(path)  # before the warnings: a locked output is refused first
     _warn_all(case, hooks)

@@ -325,6 +325,20 @@ _COST_SHARE: list[dict[str, Any]] = [
      "notes": "illustrative range around the MOU's 50/50"},
 ]
 
+#: Illustrative stage defaults (domain notes, "Schedule risk": McKinsey 2024, EY 2015).
+_RISK_NOTE = "illustrative default after McKinsey (2024) and EY (2015) overrun rates"
+_RISK: list[dict[str, Any]] = [
+    {"stage": stage, "failure_prob": fail, "delay_mode_months": mode, "delay_max_months": top,
+     "notes": _RISK_NOTE}
+    for stage, fail, mode, top in (("mining", 0.3, 12, 48), ("separation", 0.15, 6, 24),
+                                   ("refining", 0.15, 6, 24), ("metal_alloy", 0.05, 3, 12),
+                                   ("magnet", 0.05, 3, 12), ("recycling", 0.1, 0, 6))]
+#: Per-project risk overrides where public facts suggest them.
+_RISK_OVERRIDES = {
+    "AU-ENE": {"delay_mode_months": 24, "delay_max_months": 36,
+               "note": "; first oxide slipped 2025 -> 2027 (delay mode 24, max 36 months)"},
+}
+
 
 def _years() -> range:
     return range(2026, 2036)
@@ -352,6 +366,9 @@ def example_data(chains: bool = True) -> dict[str, list[dict[str, Any]]]:
         for project in projects:
             if project["project_id"] == "US-ALY":
                 project.update(requires="", notes="illustrative: runs on NdPr oxide (Inputs)")
+            if (risk := _RISK_OVERRIDES.get(project["project_id"])) is not None:
+                project.update({k: v for k, v in risk.items() if k != "note"},
+                               notes=project["notes"] + risk["note"])
         offtake += [(p, s, m, v) for p, rows in _CHAIN_OFFTAKE.items() for s, m, v in rows]
     data = {
         "Settings": SETTINGS,
@@ -391,6 +408,7 @@ def _chain_sheets() -> dict[str, list[dict[str, Any]]]:
         "Stockpiles": _STOCKPILES,
         "CountryBudgets": _COUNTRY_BUDGETS,
         "CostShare": _COST_SHARE,
+        "Risk": _RISK,
     }
 
 
