@@ -51,7 +51,7 @@ class RiskRow(Row):
         if self.delay_max_months is not None and self.delay_max_months < self.delay_mode_months:
             raise cross_field_error(
                 "delay_max_months",
-                f"delay_max_months {shown(self.delay_max_months)} is below delay_mode_months "
+                f"{shown(self.delay_max_months)} is below delay_mode_months "
                 f"{shown(self.delay_mode_months)}; the largest delay must be at least the most "
                 "likely one")
         return self
