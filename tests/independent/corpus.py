@@ -98,6 +98,12 @@ def stock(kid: str, **values: Any) -> dict[str, Any]:
             "buy_until_year": 2027, "max_release_tpa": None, "holding_cost_pct": 2} | values
 
 
+def risk(stage: str, fail: Any, mode: Any, top: Any) -> dict[str, Any]:
+    """A Risk row: A stage, B failure_prob, C delay_mode_months, D delay_max_months."""
+    return {"stage": stage, "failure_prob": fail, "delay_mode_months": mode,
+            "delay_max_months": top}
+
+
 def stocked() -> dict[str, Rows]:
     """`base()` with a US and a Japanese stockpile, both countries' budgets and a cost share.
 
@@ -323,7 +329,8 @@ CASES: tuple[Case, ...] = (
              "Settings!A3: unknown setting 'totl_budget_musd' (did you mean "
              "'total_budget_musd'?); known settings: plan_start_year, total_budget_musd, "
              "objective, max_lead_time_months, max_public_share, mip_gap, time_limit_s, "
-             "frontier_steps, frontier_top_pct, sensitivity_step_musd",
+             "frontier_steps, frontier_top_pct, sensitivity_step_musd, risk_samples, risk_seed, "
+             "risk_objective",
              "Settings!B4: mip_gap: expected a number, found text 'small'")),
     Case("chain-unknown-id", "an Inputs row naming a project that does not exist",
          _chain(Inputs=[{"project_id": "P2", **CONC, "input_tpa": 400}]), _invalid(
@@ -446,6 +453,33 @@ CASES: tuple[Case, ...] = (
              "CostShare!C2: max_share: 0.5 is below min_share 0.6; no share of the total "
              "budget cost is at least 0.6 and at most 0.5",
              "CostShare!C3: max_share: must be at most 1, found 1.2")),
+    Case("risk-values", "a certain failure, a share typed with a % sign, the largest delay "
+         "below the most likely one and a negative delay on the Risk sheet",
+         _book(Risk=[risk("mining", 1, 12, 48), risk("separation", "30%", 6, 24),
+                     risk("magnet", 0.05, 24, 12), risk("recycling", 0.1, -3, None)]), _invalid(
+             "Risk!B2: failure_prob: must be less than 1, found 1",
+             "Risk!B3: failure_prob: expected a number, found text '30%'",
+             "Risk!D4: delay_max_months: 12 is below delay_mode_months 24; the largest delay "
+             "must be at least the most likely one",
+             "Risk!C5: delay_mode_months: must be at least 0, found -3")),
+    Case("risk-repeated", "a stage given twice on the Risk sheet, once capitalised",
+         _book(Risk=[risk("mining", 0.3, 12, 48), risk("separation", 0.15, 6, 24),
+                     risk("Mining", 0.2, 6, 24)]), _invalid(
+             "Risk!A4: stage 'mining' has a Risk row already (at Risk!A2); give one row per "
+             "stage")),
+    Case("risk-project", "a project's own most likely delay above its stage's largest",
+         _book(Risk=[risk("mining", 0.3, 12, 48)],
+               Projects=[project("P01", capex_musd=60, stage="mining", delay_mode_months=60),
+                         project("P02", capex_musd=50, requires="P01"),
+                         project("P03", capex_musd=30, country="JP", lead_time_months=24)]),
+         _invalid(
+             "Projects!F2: delay_mode_months 60 is above the delay_max_months 48 of the "
+             "'mining' Risk row; give delay_max_months on this row too")),
+    Case("risk-expected", "risk_objective = expected with no risk data to sample",
+         _book(Settings=settings(total_budget_musd=200, risk_objective="expected")), _invalid(
+             "Settings!B5: risk_objective = expected, but no Risk row and no risk cell on "
+             "Projects is filled, so risk_samples defaults to 0 and there is nothing to "
+             "average over; add a Risk sheet or set risk_objective to plan")),
     Case("merged", "two project names merged into one cell", _openpyxl(_merge), _invalid(
         "Projects!B2: cells B2:B3 are merged; only the first cell of a merged range holds a "
         "value and the others read as blank. Unmerge them and fill in each cell",
