@@ -165,13 +165,13 @@ class SampleLP:
                              len(columns))
         self.highs.changeColsCost(len(columns), np.arange(len(columns), dtype=np.int32),
                                   self.first)
-        keys = list(model.u)
+        keys = [k for k, v in model.u.items() if v.name in index]  # the rest touch no row
         self.levels = np.array([index[model.u[k].name] for k in keys], dtype=np.int32)
         self.level_project = np.array([samples.column[pid] for pid, _ in keys], dtype=np.int64)
         self.level_year = np.array([year for _, year in keys], dtype=np.int64)
         self.converter = np.array([case.is_converter(case.project_by_id[pid])
                                    for pid, _ in keys], dtype=bool)
-        self.short = {r: index[v.name] for r, v in model.shortfall.items()}
+        self.short = {r: index[v.name] for r, v in model.shortfall.items() if v.name in index}
         self.earliest = None
         if model.released and model.shortfall:
             last = case.plan_years[-1]
