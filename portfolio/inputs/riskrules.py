@@ -17,16 +17,37 @@ from portfolio.inputs.riskrows import RiskRow
 from portfolio.inputs.rows import Project, Settings
 from portfolio.inputs.stockrules import Located
 from portfolio.inputs.vocabulary import RiskObjective
-from portfolio.workbook.read import Table
+from portfolio.workbook.read import Table, is_blank
 from portfolio.workbook.values import shown
 
+#: The Projects columns that override a stage's Risk row.
+RISK_COLUMNS = ("failure_prob", "delay_mode_months", "delay_max_months")
 #: More samples than this draw a warning: the evaluation then takes minutes.
 MANY_SAMPLES = 20_000
 
 
+def risk_data(risk_table: Table | None, projects_table: Table | None) -> bool:
+    """Whether the workbook gives risk data: a Risk row, or a risk cell filled on Projects.
+
+    Read from the raw cells, so a row with a problem of its own still counts: a Risk row
+    whose failure_prob is 1 is reported once, not also as "no risk data". An empty risk
+    column alone is no risk data.
+    """
+    if risk_table is not None and risk_table.rows:
+        return True
+    return projects_table is not None and any(
+        not is_blank(record.get(name)) for _, record in projects_table.rows
+        for name in RISK_COLUMNS)
+
+
 def risk_issues(risks: Sequence[Located[RiskRow]], projects: Sequence[Located[Project]],
-                settings: Settings | None, settings_table: Table | None) -> list[Issue]:
-    """Every cross-row problem of the risk inputs, in sheet order."""
+                settings: Settings | None, settings_table: Table | None,
+                used: bool) -> list[Issue]:
+    """Every cross-row problem of the risk inputs, in sheet order.
+
+    `used` says whether risk data is given (`risk_data`): without it risk_samples defaults
+    to 0, which risk_objective = expected cannot average over.
+    """
     issues: list[Issue] = []
     first: dict[str, str] = {}
     by_stage: dict[str, RiskRow] = {}
@@ -41,7 +62,6 @@ def risk_issues(risks: Sequence[Located[RiskRow]], projects: Sequence[Located[Pr
         by_stage[stage] = risk
     for table, row, project in projects:
         issues += _resolved(table, row, project, by_stage.get(str(project.stage)))
-    used = bool(risks) or any(p.risk_cells for _, _, p in projects)
     if settings is not None and settings.risk_objective == RiskObjective.EXPECTED and \
             settings.risk_samples is None and not used:
         issues.append(Issue(_setting_cell(settings_table, "risk_objective"),
@@ -75,7 +95,7 @@ def _resolved(table: Table, row: int, project: Project, stage: RiskRow | None) -
 
 
 def risk_warnings(risks: Sequence[Located[RiskRow]], projects: Sequence[Located[Project]],
-                  settings: Settings | None) -> list[str]:
+                  settings: Settings | None, settings_table: Table | None) -> list[str]:
     """Risk rows for stages no project has; a sample count that makes the run slow."""
     out = []
     stages = {str(p.stage) for _, _, p in projects}
@@ -84,8 +104,9 @@ def risk_warnings(risks: Sequence[Located[RiskRow]], projects: Sequence[Located[
             out.append(f"{table.ref('stage', row)}: no project has stage '{risk.stage}'; its "
                        "Risk row is not used")
     if settings is not None and (settings.risk_samples or 0) > MANY_SAMPLES:
-        out.append(f"risk_samples is {settings.risk_samples:,}: evaluating that many samples "
-                   "takes a while (500 usually settle the figures to a few per cent)")
+        out.append(f"{_setting_cell(settings_table, 'risk_samples')}: risk_samples is "
+                   f"{settings.risk_samples:,}; evaluating that many samples takes a while "
+                   "(500 usually settle the figures to a few per cent)")
     return out
 
 

@@ -22,7 +22,7 @@ from portfolio.inputs.case import Case, Scenario, demand_key
 from portfolio.inputs.chainrules import chain_issues
 from portfolio.inputs.fields import to_int, to_text
 from portfolio.inputs.riskrows import RiskRow
-from portfolio.inputs.riskrules import risk_issues, risk_warnings
+from portfolio.inputs.riskrules import risk_data, risk_issues, risk_warnings
 from portfolio.inputs.rows import (
     MAX_SCENARIOS,
     STAGES,
@@ -122,11 +122,12 @@ def load(path: Path) -> Case:
     schedule = _schedule(schedule_rows, projects, plan_start, issues)
     issues += chain_issues(offtakes, input_rows, supply_rows, import_rows, demands, plan_start)
     issues += stock_issues(stock_rows, country_rows, demands)
-    issues += risk_issues(risk_rows, projects, settings, tables["Settings"])
+    issues += risk_issues(risk_rows, projects, settings, tables["Settings"],
+                          risk_data(tables["Risk"], tables["Projects"]))
     warnings = _demand_matching(offtakes, demands, input_rows, [*supply_rows, *stock_rows],
                                 import_rows)
     warnings += stock_warnings(stock_rows, country_rows, share_rows, pools, demands, input_rows)
-    warnings += risk_warnings(risk_rows, projects, settings)
+    warnings += risk_warnings(risk_rows, projects, settings, tables["Settings"])
     scenarios = _scenarios(scenario_rows, tables, ids, issues)
 
     if issues or settings is None:
