@@ -329,10 +329,12 @@ _COST_SHARE: list[dict[str, Any]] = [
 _RISK_NOTE = "illustrative default after McKinsey (2024) and EY (2015) overrun rates"
 _RISK: list[dict[str, Any]] = [
     {"stage": stage, "failure_prob": fail, "delay_mode_months": mode, "delay_max_months": top,
-     "notes": _RISK_NOTE}
-    for stage, fail, mode, top in (("mining", 0.3, 12, 48), ("separation", 0.15, 6, 24),
-                                   ("refining", 0.15, 6, 24), ("metal_alloy", 0.05, 3, 12),
-                                   ("magnet", 0.05, 3, 12), ("recycling", 0.1, 0, 6))]
+     "notes": _RISK_NOTE + note}
+    for stage, fail, mode, top, note in (
+        ("mining", 0.3, 12, 48, ""), ("separation", 0.15, 6, 24, ""),
+        ("refining", 0.15, 6, 24, "; the notes give no refining figures: separation's"),
+        ("metal_alloy", 0.05, 3, 12, "; failure as for magnet plants"),
+        ("magnet", 0.05, 3, 12, ""), ("recycling", 0.1, 0, 6, ""))]
 #: Per-project risk overrides where public facts suggest them.
 _RISK_OVERRIDES = {
     "AU-ENE": {"delay_mode_months": 24, "delay_max_months": 36,

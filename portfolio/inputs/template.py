@@ -1,8 +1,8 @@
 """The input template: every input sheet with headers, dropdowns, formats and a Guide.
 
 Columns, defaults, dropdown values and the Guide's text all come from the row models in
-`portfolio.inputs.rows` and `portfolio.inputs.stockrows`, so the template always matches what
-validation accepts.
+`portfolio.inputs.rows`, `portfolio.inputs.stockrows` and `portfolio.inputs.riskrows`, so the
+template always matches what validation accepts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic.fields import FieldInfo
 
-from portfolio.inputs.rows import OBJECTIVES, Row, Settings
+from portfolio.inputs.rows import Row, Settings
 from portfolio.inputs.validate import SHEETS
 from portfolio.workbook.save import save_atomic
 from portfolio.workbook.styles import FORMATS, Column, new_workbook, write_table
@@ -89,7 +89,7 @@ def write_template(target: Path, data: Mapping[str, Sequence[Mapping[str, Any]]]
 
 
 def _settings_sheet(ws: Worksheet, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Setting, value and note rows; the objective value gets a dropdown."""
+    """Setting, value and note rows; objective and risk_objective values get dropdowns."""
     given = {str(r["setting"]): r for r in rows}
     records = []
     for name, info in Settings.model_fields.items():
@@ -101,13 +101,14 @@ def _settings_sheet(ws: Worksheet, rows: Sequence[Mapping[str, Any]]) -> None:
                 records)
     names = list(Settings.model_fields)
     for offset, name in enumerate(names, start=2):
-        kind = _kind(Settings.model_fields[name])
-        if kind != "choice":
+        info = Settings.model_fields[name]
+        kind = _kind(info)
+        if kind == "choice":
+            _dropdown(ws, f"B{offset}", _choices(info))
+        else:
             # mip_gap 0.0001 must not show as 0.0%, so shares are plain decimals here.
             ws.cell(row=offset, column=2).number_format = (
                 "0.0###" if kind == "share" else FORMATS.get(kind, "General"))
-    objective_row = names.index("objective") + 2
-    _dropdown(ws, f"B{objective_row}", OBJECTIVES)
 
 
 def _table_sheet(ws: Worksheet, model: type[Row], rows: Sequence[Mapping[str, Any]]) -> None:
