@@ -174,8 +174,95 @@ def test_bad_settings_values_are_refused_at_their_cells(tmp_path: Path) -> None:
 
 
 def test_warnings_for_an_unused_stage_and_very_many_samples(tmp_path: Path) -> None:
+    # Settings rows 2-4 from tiny, then 5 risk_samples (B5).
     data = variant(tiny(), Settings=settings(risk_samples=50_000),
                    Risk=[risk("separation", 0.1), risk("mining", 0.3, 12, 48)])
     warnings = case_of(tmp_path, data).warnings
     assert "Risk!A3: no project has stage 'mining'; its Risk row is not used" in warnings
-    assert any(w.startswith("risk_samples is 50,000") for w in warnings)
+    assert ("Settings!B5: risk_samples is 50,000; evaluating that many samples takes a while "
+            "(500 usually settle the figures to a few per cent)") in warnings
+
+
+@pytest.mark.parametrize(("samples", "warned"), [(20_000, False), (20_001, True)])
+def test_the_many_samples_warning_starts_above_20000(tmp_path: Path, samples: int,
+                                                     warned: bool) -> None:
+    data = variant(tiny(), Settings=settings(risk_samples=samples),
+                   Risk=[risk("separation", 0.1)])
+    warnings = case_of(tmp_path, data).warnings
+    assert any("risk_samples is" in w for w in warnings) is warned, warnings
+
+
+def test_samples_given_without_risk_data_are_kept(tmp_path: Path) -> None:
+    # Every sample is then the plan itself; expected is allowed (nothing to refuse).
+    data = variant(tiny(), Settings=settings(risk_samples=40, risk_objective="expected"))
+    case = case_of(tmp_path, data)
+    assert (case.risk_used, case.risk_samples, case.expected) == (False, 40, True)
+
+
+def test_a_bad_risk_cell_under_expected_is_its_only_problem(tmp_path: Path) -> None:
+    # The refused row is still risk data: no second "no Risk row" problem at Settings!B5.
+    # Projects columns: A-E as in tiny, then F failure_prob.
+    on_risk = variant(tiny(), Settings=settings(risk_objective="expected"),
+                      Risk=[risk("separation", 1)])
+    assert problems(tmp_path, on_risk) == ["Risk!B2: failure_prob: must be less than 1, found 1"]
+    on_project = variant(tiny(), Settings=settings(risk_objective="expected"),
+                         Projects=[project("A", failure_prob=1.2), project("B"), project("C")])
+    assert problems(tmp_path, on_project) == [
+        "Projects!F2: failure_prob: must be less than 1, found 1.2"]
+
+
+def test_formulas_and_typos_on_the_risk_sheet_are_reported_at_their_cells(
+        tmp_path: Path) -> None:
+    import openpyxl
+
+    path = write_book(tmp_path / "in.xlsx", variant(tiny(), Risk=[
+        risk("separation", 0.1, 6, 24), risk("mining", "0.l", 12, 48)]))
+    book = openpyxl.load_workbook(path)
+    book["Risk"]["D2"] = "=C2*4"  # saved by openpyxl: a formula with no cached result
+    book.save(path)
+    with pytest.raises(InvalidWorkbook) as caught:
+        load(path)
+    assert [str(i) for i in caught.value.issues] == [
+        "Risk!D2: delay_max_months: the cell holds a formula with no saved result (the file "
+        "was written by a program that does not calculate); open it in Excel or LibreOffice "
+        "and save it, or type the value",
+        "Risk!B3: failure_prob: expected a number, found text '0.l'"]
+
+
+def test_sheet_and_stage_names_in_any_case(tmp_path: Path) -> None:
+    # The sheet saved as "RISK", stages typed in capitals with spaces, numbers as text.
+    data = tiny() | {"RISK": [risk(" SEPARATION", "0.2", " 6 ", 12),
+                              risk("Mining", 0.3, 12, 48)]}
+    case = case_of(tmp_path, data)
+    assert case.risk_terms(case.projects[2]) == RiskTerms(0.2, 6.0, 12.0)
+    assert [str(r.stage) for r in case.risks] == ["separation", "mining"]
+    assert case.warnings == ("RISK!A3: no project has stage 'mining'; its Risk row is not used",)
+
+
+def test_the_template_has_the_risk_inputs_and_stays_v1_when_filled(tmp_path: Path) -> None:
+    import openpyxl
+
+    from portfolio.inputs.template import write_template
+
+    target = tmp_path / "template.xlsx"
+    write_template(target, tiny())
+    book = openpyxl.load_workbook(target)
+    assert [c.value for c in book["Risk"][1]] == [
+        "stage", "failure_prob", "delay_mode_months", "delay_max_months", "notes"]
+    assert book.sheetnames[-2:] == ["Risk", "Guide"]
+    (stages,) = book["Risk"].data_validations.dataValidation
+    assert str(stages.sqref) == "A2:A500" and "metal_alloy" in stages.formula1
+    header = [c.value for c in book["Projects"][1]]
+    risk_columns = header[-4:-1]
+    assert risk_columns == ["failure_prob", "delay_mode_months", "delay_max_months"]
+    assert all(book["Projects"].cell(r, header.index(name) + 1).value is None
+               for r in range(2, 5) for name in risk_columns)
+    settings_rows = {row[0].value: row[0].row for row in book["Settings"].iter_rows(min_row=2)}
+    choice_lists = {str(dv.sqref): dv.formula1
+                    for dv in book["Settings"].data_validations.dataValidation}
+    assert choice_lists[f"B{settings_rows['risk_objective']}"] == '"plan,expected"'
+    # Filled in with a v1 workbook's rows, the template's blank risk columns and its risk
+    # settings (seed 1, plan) are no risk data: no samples, solved as v1.
+    case = load(target)
+    assert (case.risk_used, case.risk_samples, case.expected) == (False, 0, False)
+    assert case.settings.risk_seed == 1
