@@ -480,6 +480,48 @@ CASES: tuple[Case, ...] = (
              "Settings!B5: risk_objective = expected, but no Risk row and no risk cell on "
              "Projects is filled, so risk_samples defaults to 0 and there is nothing to "
              "average over; add a Risk sheet or set risk_objective to plan")),
+    Case("risk-expected-zero", "risk_objective = expected with risk_samples set to 0",
+         _book(Settings=settings(total_budget_musd=200, risk_samples=0,
+                                 risk_objective="expected"),
+               Risk=[risk("mining", 0.3, 12, 48)]), _invalid(
+             "Settings!B6: risk_objective: risk_objective = expected with risk_samples = 0 has "
+             "no samples to average over; give risk_samples of 1 or more, or set "
+             "risk_objective to plan")),
+    Case("risk-min-cost", "risk_objective = expected under objective = min_cost",
+         _book(Settings=settings(total_budget_musd=200, objective="min_cost",
+                                 risk_objective="expected"),
+               Risk=[risk("mining", 0.3, 12, 48)]), _invalid(
+             "Settings!B6: risk_objective: risk_objective = expected needs objective = "
+             "max_coverage: it averages max_coverage's first objective (weighted shortfall and "
+             "imports) over the samples; min_cost has none to average")),
+    Case("risk-stage", "a sector typed as a Risk stage, and a project's own "
+         "largest delay below its stage's most likely one",
+         _book(Risk=[risk("mining", 0.3, 12, 48), risk("magnets", 0.05, 3, 12)],
+               Projects=[project("P01", capex_musd=60, stage="mining", delay_max_months=6),
+                         project("P02", capex_musd=50, requires="P01"),
+                         project("P03", capex_musd=30, country="JP", lead_time_months=24)]),
+         _invalid(
+             "Projects!F2: delay_max_months 6 is below the delay_mode_months 12 of the "
+             "'mining' Risk row; give delay_mode_months on this row too",
+             "Risk!A3: stage: expected one of mining, separation, refining, metal_alloy, "
+             "magnet, recycling; found text 'magnets' (did you mean 'magnet'?)")),
+    Case("risk-formulas", "a formula error and a formula saved without its result on the "
+         "Risk sheet",
+         _xml("xl/worksheets/sheet8.xml",
+              lambda t: _cell_xml("B3", '<c r="B3" t="e"><f>1/0</f><v>#DIV/0!</v></c>')(
+                  _cell_xml("D2", '<c r="D2"><f>C2*4</f></c>')(t)),
+              then=_book(Risk=[risk("mining", 0.3, 12, 48),
+                               risk("separation", 0.15, 6, 24)])), _invalid(
+             "Risk!D2: delay_max_months: the cell holds a formula with no saved result (the "
+             "file was written by a program that does not calculate); open it in Excel or "
+             "LibreOffice and save it, or type the value",
+             "Risk!B3: failure_prob: the cell holds the formula error #DIV/0!; correct the "
+             "formula or type the value")),
+    Case("risk-missing-column", "the Risk sheet's stage header typed as 'stages'",
+         _book(Risk=[{("stages" if k == "stage" else k): v
+                      for k, v in risk("mining", 0.3, 12, 48).items()}]), _invalid(
+             "Risk!A1: required column 'stage' not found in the header row (did you mean "
+             "'stages'?)")),
     Case("merged", "two project names merged into one cell", _openpyxl(_merge), _invalid(
         "Projects!B2: cells B2:B3 are merged; only the first cell of a merged range holds a "
         "value and the others read as blank. Unmerge them and fill in each cell",
