@@ -288,7 +288,9 @@ class Case:
 
         failure_prob and delay_mode_months: the Projects cell if filled, else the stage's
         Risk row, else 0. delay_max_months: the Projects cell if filled, else the stage
-        row's delay_max_months if that row gives one, else the resolved mode.
+        row's delay_max_months if that row gives one, else the resolved mode. So a project
+        that fills only its mode keeps its stage row's max where the row gives one (validation
+        refuses a mode above it), and takes its own mode as max where the row's is blank.
         """
         row = self.risk_by_stage.get(str(project.stage))
         fail = project.failure_prob if project.failure_prob is not None else \

@@ -78,7 +78,7 @@ def _resolved(table: Table, row: int, project: Project, stage: RiskRow | None) -
     if (mode is None) == (top is None) or stage is None:
         return []  # both on the row (the row model checks them) or both from the stage
     if mode is not None:
-        stage_top = stage.delay_max_months if stage.delay_max_months is not None else None
+        stage_top = stage.delay_max_months  # blank: the max is the project's own mode
         if stage_top is not None and stage_top < mode:
             return [Issue(table.ref("delay_mode_months", row),
                           f"delay_mode_months {shown(mode)} is above the delay_max_months "
