@@ -257,7 +257,8 @@ def test_template_has_sheets_headers_dropdowns_and_guide(tmp_path: Path) -> None
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == ["Settings", "Projects", "Offtake", "Demand", "Financing",
                                "CapexSchedule", "Budget", "Scenarios", "Inputs", "Supply",
-                               "Imports", "Stockpiles", "CountryBudgets", "CostShare", "Guide"]
+                               "Imports", "Stockpiles", "CountryBudgets", "CostShare", "Risk",
+                               "Guide"]
     header = [c.value for c in book["Projects"][1]]
     assert header[:5] == ["project_id", "name", "country", "stage", "capex_musd"]
     for sheet, column, value in [("Projects", "stage", "mining"), ("Projects", "lock", "in"),
