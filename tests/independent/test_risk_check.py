@@ -106,3 +106,34 @@ def test_the_risk_checker_finds_a_sample_moved_or_deleted(tmp_path: Path) -> Non
     moved = tampered_copy(out, tmp_path / "moved.xlsx", "RiskSamples", where, "online_year",
                           1990)
     assert any("outside" in line for line in check_risk(source, moved))
+
+
+def _risk_sheets(path: Path) -> tuple[list[Any], list[Any]]:
+    risk = pd.read_excel(path, sheet_name="Risk", engine="calamine")
+    samples = pd.read_excel(path, sheet_name="RiskSamples", engine="calamine")
+    return risk.fillna(-1).values.tolist(), samples.fillna(-1).values.tolist()
+
+
+def test_chain_risk_is_the_same_on_one_two_workers_and_dask(tmp_path: Path) -> None:
+    """One LP per sample on each worker: the answers do not depend on who solved what."""
+    source = write_book(tmp_path / "in.xlsx", _with_risk(chained(), 5))
+    outs = {}
+    for name, extra in (("one", ["--workers", "1"]), ("two", ["--workers", "2"])):
+        outs[name] = tmp_path / f"{name}.xlsx"
+        run = call("solve", source, "-o", outs[name], "--no-frontier", "--no-scenarios",
+                   "--no-sensitivity", "--rank", "none", *extra)
+        assert run.code == 0, run.stderr
+    assert _risk_sheets(outs["one"]) == _risk_sheets(outs["two"])
+    assert len(_risk_sheets(outs["one"])[1]) > 0
+    other = write_book(tmp_path / "seed.xlsx", _with_risk(chained(), 6))
+    assert call("solve", other, "-o", tmp_path / "seed-out.xlsx", "--no-frontier",
+                "--no-scenarios", "--no-sensitivity", "--rank", "none").code == 0
+    assert _risk_sheets(tmp_path / "seed-out.xlsx")[1] != _risk_sheets(outs["one"])[1]
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        run = call("solve", source, "-o", tmp_path / "dask.xlsx", "--no-frontier",
+                   "--no-scenarios", "--no-sensitivity", "--rank", "none",
+                   "--scheduler", cluster.scheduler_address)
+        assert run.code == 0, run.stderr
+    assert _risk_sheets(tmp_path / "dask.xlsx") == _risk_sheets(outs["one"])
