@@ -196,8 +196,11 @@ def sector_lines(risk: RiskResult) -> list[str]:
     """P(demand fully covered) for each priority sector of the Demand sheet.
 
     The year is the first in which the plan (the planned schedule) covers every Demand row
-    of the sector in full; where the plan covers it in no year, its last Demand year.
+    of the sector in full; where the plan covers it in no year, its last Demand year. Each
+    line adds the share of that year's demand covered (planned, mean, P10), which still tells
+    a reviewer something where full cover is rare.
     """
+    shares = risk.sector_shares
     priority = {s.value for s in Sector}
     planned: dict[tuple[str, int], bool] = {}
     names: dict[str, str] = {}
@@ -221,5 +224,7 @@ def sector_lines(risk: RiskResult) -> list[str]:
                      "last Demand year.")
         else:
             line += ", the first year the plan covers it in full."
-        lines.append(line)
+        plan, mean, low = shares[(name, year)]
+        lines.append(f"{line} Share of its {year} demand covered: {100 * plan:.0f}% planned, "
+                     f"{100 * mean:.0f}% on average, {100 * low:.0f}% at P10.")
     return lines

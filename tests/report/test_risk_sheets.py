@@ -297,10 +297,14 @@ def test_panel_lines(written: Path) -> None:
     # year 2028, 0%. Defence is no priority sector: no line.
     assert "Schedule risk over 10 samples: the weighted shortfall averages 157 (P90 345) " \
            "against 65 on the planned schedule (Risk)." in lines
+    # Shares of magnets' 2028 demand (150 t) covered: 1, 1, .4, 2/3, 1, 2/3, 1, .4, 0, 1: mean
+    # 71.3%, P10 the smallest (0); planned 100%. Batteries' 10 t are short in every sample.
     assert "P(magnets demand fully covered in 2028) = 50%, the first year the plan covers " \
-           "it in full; 70% in 2029, its last Demand year." in lines
+           "it in full; 70% in 2029, its last Demand year. Share of its 2028 demand covered: " \
+           "100% planned, 71% on average, 0% at P10." in lines
     assert "P(batteries demand fully covered in 2028) = 0%: its last Demand year (the plan " \
-           "covers it in full in no year)." in lines
+           "covers it in full in no year). Share of its 2028 demand covered: 0% planned, 0% " \
+           "on average, 0% at P10." in lines
     assert not any(line.startswith("P(Defence") for line in lines)
 
 
