@@ -10,6 +10,9 @@ from __future__ import annotations
 EPS = 1e-9
 #: A face value a solver returns at or below this (USD m) is no commitment.
 VALUE_TOLERANCE = 1e-7
+#: A recourse level with a reduced cost at least minus this cannot improve the optimum
+#: (HiGHS's default dual feasibility tolerance).
+REDUCED_COST_TOLERANCE = 1e-7
 #: A lexicographic stage's objective is held at its value plus this, relative.
 HOLD = 1e-6
 #: Two figures within this (relative to max(1, |scale|)) are the same: solver noise.

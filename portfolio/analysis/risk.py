@@ -69,7 +69,9 @@ class RiskResult:
     `first[k]` is sample k+1's first objective (weighted shortfall + weighted imports),
     `shortfall[k, r]` its shortfall of Demand row r in tonnes; `plan_shortfall[r]` and
     `plan_first` are the portfolio on its planned schedule. `contribution` holds each
-    selected project's risk contribution. `method` says how the recourse was solved.
+    selected project's risk contribution. `method` says how the recourse was solved; with
+    the LP, `lps` counts the LPs solved and the schedules settled without one (see
+    `SampleLP.first_near`).
     """
 
     case: Case
@@ -83,6 +85,7 @@ class RiskResult:
     rival: Rival | None = None
     method: str = "closed form"
     seconds: float = 0.0
+    lps: tuple[int, int] = (0, 0)
 
     @property
     def count(self) -> int:
@@ -174,6 +177,7 @@ class _Part:
     first: np.ndarray
     shortfall: np.ndarray
     planned: np.ndarray
+    lps: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ class _Chunk:
 
     def __call__(self, span: tuple[int, int]) -> _Part:
         lp = _lp(self)
+        before = (lp.counts.solved, lp.counts.settled)
         online = lp.samples.online[span[0]:span[1]]
         count = online.shape[0]
         first, shortfall = np.zeros(count), np.zeros((count, len(self.case.demands)))
@@ -196,13 +201,13 @@ class _Chunk:
         columns = [lp.samples.column[pid] for pid in self.order]
         for k in range(count):
             first[k], shortfall[k] = lp.solve(online[k])
-            start = lp.solved_basis
             for i, j in enumerate(columns):
                 if online[k, j] != lp.samples.planned[j]:
                     row = online[k].copy()
                     row[j] = lp.samples.planned[j]
-                    planned[k, i] = lp.first_only(row, start)
-        return _Part(first, shortfall, planned)
+                    planned[k, i] = lp.first_near(row)
+        return _Part(first, shortfall, planned,
+                     (lp.counts.solved - before[0], lp.counts.settled - before[1]))
 
 
 _BUILT: dict[str, SampleLP] = {}
@@ -244,6 +249,7 @@ def assess(case: Case, figures: Figures, options: SolverOptions, *,
     began = time.perf_counter()
     samples = draw(case)
     order = tuple(figures.selected)
+    lps = (0, 0)
     if closed(case):
         out = closed_form(case, figures.solution.selected, samples)
         first, shortfall = out.first, out.shortfall
@@ -261,6 +267,7 @@ def assess(case: Case, figures: Figures, options: SolverOptions, *,
         first = np.concatenate([p.first for p in parts])
         shortfall = np.concatenate([p.shortfall for p in parts])
         planned = np.concatenate([p.planned for p in parts])
+        lps = (sum(p.lps[0] for p in parts), sum(p.lps[1] for p in parts))
         method = "one LP per sample"
     gain = np.where(np.isnan(planned), 0.0, first[:, None] - np.nan_to_num(planned))
     scale = float(np.mean(first))
@@ -269,7 +276,7 @@ def assess(case: Case, figures: Figures, options: SolverOptions, *,
     return RiskResult(case, samples, case.settings.risk_objective, first, shortfall,
                       tuple(row.shortfall_t for row in figures.coverage),
                       figures.planned_first, contribution, rival, method,
-                      time.perf_counter() - began)
+                      time.perf_counter() - began, lps)
 
 
 def rival(case: Case, figures: Figures, options: SolverOptions) -> Rival:

@@ -11,9 +11,10 @@ utilisation, imports, releases and deliveries are re-optimised for the first obj
 - `SampleLP`, the flow LP of `portfolio.model.flows` built once with a level column for every
   selected project and plan year (`Model.every_year`) and kept in one HiGHS instance. A
   sample only changes column bounds (u_pY in [0, on] for a converter, fixed at on for any
-  other project, on = online in Y) and is solved by dual simplex from the planned
-  schedule's optimal basis: the same start for every sample, so a sample's answer does not
-  depend on which samples the process solved before it (1 or 2 workers, or Dask, agree).
+  other project, on = online in Y) and is solved by dual simplex from the optimal basis of
+  the median schedule (`Samples.centre`): the same start for every sample, so a sample's
+  answer does not depend on which samples the process solved before it (1 or 2 workers, or
+  Dask, agree).
   With stockpiles a second phase holds the first objective (EXACT) and draws stock in the
   earliest year it helps, as the plan's flows do.
 """
@@ -26,7 +27,7 @@ import highspy
 import numpy as np
 import pulp
 
-from portfolio.constants import EXACT, VALUE_TOLERANCE
+from portfolio.constants import EXACT, REDUCED_COST_TOLERANCE, VALUE_TOLERANCE
 from portfolio.errors import SolverFailure
 from portfolio.inputs.case import Case, demand_key
 from portfolio.model import chains, stocks
@@ -133,6 +134,28 @@ def closed_on_plan(case: Case, selected: frozenset[str], samples: Samples, out: 
     return result
 
 
+@dataclass(frozen=True)
+class _Solved:
+    """What `SampleLP.first_near` needs of the last schedule `SampleLP.solve` solved.
+
+    Its first objective, optimal basis, level bounds and the levels' reduced costs.
+    """
+
+    first: float
+    basis: highspy.HighsBasis
+    lower: np.ndarray
+    upper: np.ndarray
+    reduced: np.ndarray
+
+
+@dataclass
+class Counts:
+    """LPs solved by a `SampleLP`, and neighbouring schedules settled without one."""
+
+    solved: int = 0
+    settled: int = 0
+
+
 class SampleLP:
     """The flow LP of one portfolio in HiGHS, re-solved for one schedule at a time."""
 
@@ -179,17 +202,23 @@ class SampleLP:
                 (last + 1 - case.demands[r].year) * case.demands[r].weight * var
                 for r, var in model.shortfall.items()), index, len(columns))
         self.seen: dict[bytes, tuple[float, np.ndarray]] = {}
-        self.solve(samples.planned)
+        self.counts = Counts()
+        self.basis: highspy.HighsBasis | None = None
+        self._first(samples.planned, None)
+        self._first(samples.centre(), self.highs.getBasis())
         self.basis = self.highs.getBasis()
 
     def solve(self, online: np.ndarray) -> tuple[float, np.ndarray]:
         """(first objective, shortfall per Demand row) with projects online as in `online`.
 
-        Solved from the planned schedule's basis; `solved_basis` then holds this schedule's
-        optimal basis (before the earliest-cover phase).
+        Solved from the median schedule's basis (`Samples.centre`); `last` then holds what
+        `first_near` needs of it (taken before the earliest-cover phase).
         """
-        first = self._first(online, getattr(self, "basis", None))
-        self.solved_basis = self.highs.getBasis()
+        first = self._first(online, self.basis)
+        self.counts.solved += 1
+        lower, upper = self._bounds(online)
+        self.last = _Solved(first, self.highs.getBasis(), lower, upper,
+                            np.asarray(self.highs.getSolution().col_dual)[self.levels])
         if self.earliest is not None and first > 0:
             self._earliest(first)
         values = self.highs.getSolution().col_value
@@ -199,17 +228,33 @@ class SampleLP:
             short[r] = value if value > VALUE_TOLERANCE else 0.0
         return first, short
 
-    def first_only(self, online: np.ndarray, start: highspy.HighsBasis) -> float:
-        """The first objective alone of a schedule, from the basis `start`.
+    def first_near(self, online: np.ndarray) -> float:
+        """The first objective alone of a schedule near the last one `solve` solved.
 
-        `start` is a neighbouring schedule's: the same whichever process solves it.
+        Solved from that schedule's optimal basis, the same whichever process solves it. Where
+        the schedule only opens converter levels (u_pY from [0, 0] to [0, 1]) whose reduced
+        costs there are at least -REDUCED_COST_TOLERANCE, the last solution stays optimal
+        (primal feasible, the levels staying at 0, and dual feasible): no LP is solved.
         """
-        return self._first(online, start)
+        last = self.last
+        lower, upper = self._bounds(online)
+        moved = (lower != last.lower) | (upper != last.upper)
+        if not np.all((lower[moved] == last.lower[moved]) & (last.lower[moved] == last.upper[moved])
+                      & (upper[moved] > last.upper[moved])
+                      & (last.reduced[moved] >= -REDUCED_COST_TOLERANCE)):
+            self.counts.solved += 1
+            return self._first(online, last.basis)
+        self.counts.settled += 1
+        return last.first
 
-    def _first(self, online: np.ndarray, start: highspy.HighsBasis | None) -> float:
+    def _bounds(self, online: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the level columns under a schedule."""
         years = online[self.level_project]
         on = ((years != FAILED) & (years <= self.level_year)).astype(float)
-        lower = np.where(self.converter, 0.0, on)
+        return np.where(self.converter, 0.0, on), on
+
+    def _first(self, online: np.ndarray, start: highspy.HighsBasis | None) -> float:
+        lower, on = self._bounds(online)
         if len(self.levels):
             self.highs.changeColsBounds(len(self.levels), self.levels, lower, on)
         if start is not None:

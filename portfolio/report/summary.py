@@ -139,8 +139,12 @@ def _risk_rows(report: Report, settings: dict[str, InEffect]) -> list[list[Any]]
     ]
     if risk.objective == RiskObjective.EXPECTED:
         rows += _rival_rows(report, first)
+    lps = ""
+    if any(risk.lps):
+        lps = (f": {risk.lps[0]:,} LPs solved, {risk.lps[1]:,} risk-contribution schedules "
+               "settled by reduced costs without one")
     rows.append(["risk_seconds", risk.seconds,
-                 f"time spent evaluating the samples ({risk.method})"])
+                 f"time spent evaluating the samples ({risk.method}{lps})"])
     return rows
 
 

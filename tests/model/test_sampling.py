@@ -7,7 +7,9 @@ magnets/NdPr oxide; demand 150 t in 2027 and 2028; plan start 2026).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,9 +20,10 @@ from portfolio.inputs.case import Case
 from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions
-from portfolio.model.recourse import SampleLP, closed_form
+from portfolio.model.recourse import SampleLP, closed_form, evaluate
 from portfolio.model.samples import FAILED, Samples, draw, draw_one, triangular
 from tests.helpers import project, settings, tiny, variant, write_book
+from tests.independent.corpus import chained
 
 
 def _case(tmp_path: Path, **settings_values: object) -> Case:
@@ -130,6 +133,50 @@ def test_risk_contribution_by_its_definition(tmp_path: Path) -> None:
         assert result.contribution[pid] == pytest.approx(want, abs=1e-9)
     assert result.expected_first == pytest.approx(result.first.mean())
     assert CHUNKS > 1
+
+
+def _covered() -> dict[str, Any]:
+    """chained() with P02 locked in, online in 2028, when 200 t of oxide arrive anyway.
+
+    Putting a late P02 on its plan only opens its 2028+ levels, whose oxide nobody needs:
+    their reduced costs are non-negative, so those schedules are settled without an LP.
+    """
+    data = chained()
+    projects = [p | {"lock": "in", "lead_time_months": 24} if p["project_id"] == "P02" else p
+                for p in data["Projects"]]
+    supply = [*data["Supply"], {"sector": "magnets", "material": "NdPr oxide", "year": 2028,
+                                "supply_t": 200}]
+    return data | {"Projects": projects, "Supply": supply}
+
+
+@pytest.mark.parametrize(("make", "settles"), [(chained, False), (_covered, True)])
+def test_chain_risk_contribution_by_its_definition(tmp_path: Path,
+                                                   make: Callable[[], dict[str, Any]],
+                                                   settles: bool) -> None:
+    """With Inputs, one LP per sample; schedules settled by reduced costs change nothing."""
+    data = make() | {"Settings": settings(total_budget_musd=200, risk_samples=40),
+                     "Risk": [{"stage": "mining", "failure_prob": 0.4,
+                               "delay_mode_months": 12, "delay_max_months": 36},
+                              {"stage": "separation", "failure_prob": 0.2,
+                               "delay_mode_months": 6, "delay_max_months": 24}]}
+    case = load(write_book(tmp_path / "in.xlsx", data))
+    solution = optimise(case, SolverOptions(gap=0))
+    figures = Figures(case, solution)
+    result = assess(case, figures, SolverOptions(gap=0))
+    assert result.method == "one LP per sample"
+    samples = draw(case)
+    base = evaluate(case, solution.selected, solution.bought, samples)
+    assert result.first == pytest.approx(base.first, abs=1e-6)
+    for pid in figures.selected:
+        moved = samples.online.copy()
+        moved[:, samples.column[pid]] = samples.planned[samples.column[pid]]
+        fresh = evaluate(case, solution.selected, solution.bought,
+                         Samples(samples.project_ids, samples.planned, moved, samples.seed))
+        want = float(np.mean(base.first - fresh.first))
+        assert result.contribution[pid] == pytest.approx(want, abs=1e-6)
+    solved, settled = result.lps
+    assert solved >= samples.count
+    assert (settled > 0) is settles
 
 
 def _brute_expected(case: Case) -> float:
