@@ -7,6 +7,11 @@ Ranking re-solves twice per selected project, so by default it is measured only 
 projects for v1 (`--rank-up-to`) and not for chains (`--chain-rank-up-to`, default 0: at 100
 chain projects it ran over 10 minutes).
 `--only chains` (or `--only v1`) runs one kind alone.
+
+Then the schedule-risk tables (`benchmarks/risk.py`, `--only risk` alone): risk evaluation of
+500 samples on the v1 and chain pipelines of `--risk-sizes` (default 300) as a ratio to the
+selection's solve, with ms per sample-LP for chains; and the sample-average model
+(risk_objective = expected) on `--average-sizes` (default 100) projects with 50 samples.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 
 from benchmarks.chains import chain_pipeline
 from benchmarks.generate import pipeline, write
+from benchmarks.risk import with_risk
 
 
 class Kind(StrEnum):
@@ -30,11 +36,22 @@ class Kind(StrEnum):
 
     V1 = "v1"
     CHAINS = "chains"
+    RISK = "risk"
 
 
 SIZES = (30, 100, 300, 1000, 5000)
 CHAIN_SIZES = (100, 300)
 GENERATORS = {Kind.V1: pipeline, Kind.CHAINS: chain_pipeline}
+RISK_SIZES = (300,)
+AVERAGE_SIZES = (100,)
+RISK_SAMPLES, AVERAGE_SAMPLES = 500, 50
+RISK_COLUMNS = ("pipeline", "projects", "selected", "samples", "method", "solve s", "risk s",
+                "risk / solve", "LPs solved + settled", "ms per sample-LP (mean, median)",
+                "LP rows x cols", "plan first", "mean first", "P90 first")
+AVERAGE_COLUMNS = ("projects", "samples", "plan solve s", "average solve s",
+                   "average / plan", "status", "stage s (nodes, gap)", "plan optimum's mean",
+                   "average optimum's mean", "selected plan -> average", "moved in", "moved out",
+                   "budget cost plan -> average")
 COLUMNS = ("pipeline", "projects", "selected", "read+validate s", "build s", "solve s", "rank s",
            "write s", "peak MiB", "status", "gap", "selection / pure HiGHS")
 
@@ -55,6 +72,64 @@ def row(result: dict[str, Any], kind: Kind = Kind.V1) -> list[str]:
             f"{ratio:.2f}x"]
 
 
+def risk_row(result: dict[str, Any], kind: Kind) -> list[str]:
+    """One row of the risk-evaluation table."""
+    lp = shape = lps = "n/a"
+    if "lp_ms_mean" in result:
+        lps = f"{result['lps_solved']:,} + {result['lps_settled']:,}"
+        lp = f"{result['lp_ms_mean']:.2f}, {result['lp_ms_median']:.2f}"
+        shape = f"{result['lp_rows']} x {result['lp_columns']}"
+    return [kind.value, str(result["projects"]), str(result["selected"]),
+            str(result["samples"]), result["method"], _seconds(result["solve"]),
+            _seconds(result["assess"]), f"{result['ratio']:.1%}",
+            lps, lp, shape, f"{result['plan_first']:,.0f}",
+            f"{result['mean_first']:,.0f}", f"{result['p90_first']:,.0f}"]
+
+
+def average_row(result: dict[str, Any]) -> list[str]:
+    """One row of the sample-average table."""
+    stages = "; ".join(f"{s:.1f} ({n}, {'n/a' if g is None else f'{g:.2%}'})"
+                       for s, n, g in result["stages"])
+    return [str(result["projects"]), str(result["samples"]), _seconds(result["plan_solve"]),
+            _seconds(result["average_solve"]), f"{result['ratio']:.1f}x", result["status"],
+            stages, f"{result['plan_mean_first']:,.1f}", f"{result['average_mean_first']:,.1f}",
+            f"{result['plan_selected']} -> {result['average_selected']}",
+            ", ".join(result["moved_in"]) or "none", ", ".join(result["moved_out"]) or "none",
+            f"{result['plan_cost']:,.1f} -> {result['average_cost']:,.1f}"]
+
+
+def _table(columns: tuple[str, ...]) -> None:
+    print()
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+
+
+def _measure(module: str, *arguments: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", module, *arguments], capture_output=True,
+                          text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def risk_tables(folder: Path, sizes: list[int], average_sizes: list[int], seed: int) -> None:
+    """The two schedule-risk tables (issue 15)."""
+    _table(RISK_COLUMNS)
+    for kind in (Kind.V1, Kind.CHAINS):
+        stem = "bench-risk" if kind is Kind.V1 else "bench-chains-risk"
+        for size in sizes:
+            path = write(folder / f"{stem}-{size}-seed{seed}.xlsx",
+                         with_risk(GENERATORS[kind](size, seed), RISK_SAMPLES))
+            result = _measure("benchmarks.risk", "evaluation", str(path))
+            print("| " + " | ".join(risk_row(result, kind)) + " |", flush=True)
+    _table(AVERAGE_COLUMNS)
+    for size in average_sizes:
+        for objective in ("plan", "expected"):
+            path = write(folder / f"bench-average-{size}-seed{seed}-{objective}.xlsx",
+                         with_risk(pipeline(size, seed), AVERAGE_SAMPLES, objective))
+        result = _measure("benchmarks.risk", "average", str(path))
+        print("| " + " | ".join(average_row(result)) + " |", flush=True)
+
+
 def _sizes(text: str) -> list[int]:
     return [int(s) for s in text.split(",") if s.strip()]
 
@@ -68,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=[k.value for k in Kind], help="one kind alone")
     parser.add_argument("--rank-up-to", type=int, default=300)
     parser.add_argument("--chain-rank-up-to", type=int, default=0)
+    parser.add_argument("--risk-sizes", default=",".join(map(str, RISK_SIZES)),
+                        help="risk evaluation (v1 and chains)")
+    parser.add_argument("--average-sizes", default=",".join(map(str, AVERAGE_SIZES)),
+                        help="sample-average model (v1)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     plan = {Kind.V1: (_sizes(args.sizes), args.rank_up_to),
@@ -75,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path("outputs") / "bench"
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")
-    print("| " + " | ".join(COLUMNS) + " |")
-    print("|" + "---|" * len(COLUMNS))
+    if args.only != Kind.RISK:
+        _table(COLUMNS)
     for kind, (sizes, rank_up_to) in plan.items():
         if args.only not in (None, kind.value):
             continue
@@ -84,12 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             path = write(folder / f"{stem}-{size}-seed{args.seed}.xlsx",
                          GENERATORS[kind](size, args.seed))
-            command = [sys.executable, "-m", "benchmarks.measure", str(path)]
-            if size <= rank_up_to:
-                command.append("--rank")
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
-            result = json.loads(done.stdout.splitlines()[-1])
+            extra = ["--rank"] if size <= rank_up_to else []
+            result = _measure("benchmarks.measure", str(path), *extra)
             print("| " + " | ".join(row(result, kind)) + " |", flush=True)
+    if args.only in (None, Kind.RISK):
+        risk_tables(folder, _sizes(args.risk_sizes), _sizes(args.average_sizes), args.seed)
     return 0
 
 
