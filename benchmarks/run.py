@@ -10,8 +10,9 @@ chain projects it ran over 10 minutes).
 
 Then the schedule-risk tables (`benchmarks/risk.py`, `--only risk` alone): risk evaluation of
 500 samples on the v1 and chain pipelines of `--risk-sizes` (default 300) as a ratio to the
-selection's solve, with ms per sample-LP for chains; and the sample-average model
-(risk_objective = expected) on `--average-sizes` (default 100) projects with 50 samples.
+selection's solve, with ms per sample-LP for chains, and the worked example's; and the
+sample-average model (risk_objective = expected) on `--average-sizes` (default 100) projects
+with 50 samples.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Kind(StrEnum):
 SIZES = (30, 100, 300, 1000, 5000)
 CHAIN_SIZES = (100, 300)
 GENERATORS = {Kind.V1: pipeline, Kind.CHAINS: chain_pipeline}
+EXAMPLE = Path("inputs") / "example.xlsx"
 RISK_SIZES = (300,)
 AVERAGE_SIZES = (100,)
 RISK_SAMPLES, AVERAGE_SAMPLES = 500, 50
@@ -72,14 +74,14 @@ def row(result: dict[str, Any], kind: Kind = Kind.V1) -> list[str]:
             f"{ratio:.2f}x"]
 
 
-def risk_row(result: dict[str, Any], kind: Kind) -> list[str]:
+def risk_row(result: dict[str, Any], label: str) -> list[str]:
     """One row of the risk-evaluation table."""
     lp = shape = lps = "n/a"
     if "lp_ms_mean" in result:
         lps = f"{result['lps_solved']:,} + {result['lps_settled']:,}"
         lp = f"{result['lp_ms_mean']:.2f}, {result['lp_ms_median']:.2f}"
         shape = f"{result['lp_rows']} x {result['lp_columns']}"
-    return [kind.value, str(result["projects"]), str(result["selected"]),
+    return [label, str(result["projects"]), str(result["selected"]),
             str(result["samples"]), result["method"], _seconds(result["solve"]),
             _seconds(result["assess"]), f"{result['ratio']:.1%}",
             lps, lp, shape, f"{result['plan_first']:,.0f}",
@@ -120,7 +122,10 @@ def risk_tables(folder: Path, sizes: list[int], average_sizes: list[int], seed: 
             path = write(folder / f"{stem}-{size}-seed{seed}.xlsx",
                          with_risk(GENERATORS[kind](size, seed), RISK_SAMPLES))
             result = _measure("benchmarks.risk", "evaluation", str(path))
-            print("| " + " | ".join(risk_row(result, kind)) + " |", flush=True)
+            print("| " + " | ".join(risk_row(result, kind.value)) + " |", flush=True)
+    if EXAMPLE.exists():  # the worked example, with its stockpiles (two phases per sample)
+        result = _measure("benchmarks.risk", "evaluation", str(EXAMPLE))
+        print("| " + " | ".join(risk_row(result, "worked example")) + " |", flush=True)
     _table(AVERAGE_COLUMNS)
     for size in average_sizes:
         for objective in ("plan", "expected"):
