@@ -118,3 +118,42 @@ def test_chain_rows_are_measured_and_labelled_like_v1_rows(tmp_path: Path) -> No
     cells = row(result, Kind.CHAINS)
     assert len(cells) == len(COLUMNS) and cells[:2] == ["chains", "20"]
     assert cells[COLUMNS.index("rank s")] == "n/a"
+
+
+def test_risk_pipelines_carry_the_stage_defaults_and_settings(tmp_path: Path) -> None:
+    from benchmarks.risk import STAGE_RISK, with_risk
+
+    pipe = load(write(tmp_path / "risk.xlsx", with_risk(pipeline(30), 40, "expected", 3)))
+    assert pipe.risk_samples == 40 and pipe.expected and pipe.settings.risk_seed == 3
+    assert {str(r.stage): (r.failure_prob, r.delay_mode_months, r.delay_max_months)
+            for r in pipe.risks} == STAGE_RISK
+
+
+def test_risk_evaluation_is_measured_by_closed_form_and_by_lp(tmp_path: Path) -> None:
+    from benchmarks.chains import chain_pipeline
+    from benchmarks.risk import evaluation, with_risk
+    from benchmarks.run import RISK_COLUMNS, risk_row
+
+    closed = evaluation(write(tmp_path / "v1.xlsx", with_risk(pipeline(30), 60)))
+    assert closed["method"] == "closed form" and closed["samples"] == 60
+    assert closed["solve"] > 0 and closed["assess"] > 0 and "lp_ms_mean" not in closed
+    assert closed["mean_first"] >= closed["plan_first"]  # lateness never helps here
+    chains = evaluation(write(tmp_path / "chains.xlsx", with_risk(chain_pipeline(20), 30)))
+    assert chains["method"] == "one LP per sample"
+    assert chains["lps_solved"] >= 30 and chains["lp_ms_mean"] > 0
+    cells = risk_row(chains, "chains")
+    assert len(cells) == len(RISK_COLUMNS) and cells[:4] == ["chains", "20",
+                                                             str(chains["selected"]), "30"]
+
+
+def test_the_sample_average_is_measured_against_the_plan_optimum(tmp_path: Path) -> None:
+    from benchmarks.risk import average, with_risk
+    from benchmarks.run import AVERAGE_COLUMNS, average_row
+
+    for objective in ("plan", "expected"):
+        path = write(tmp_path / f"avg-{objective}.xlsx", with_risk(pipeline(30), 20, objective))
+    result = average(path)
+    assert result["status"] == "optimal"
+    # The sample-average optimum is at least as good on average as the plan optimum.
+    assert result["average_mean_first"] <= result["plan_mean_first"] * (1 + 1e-3) + 1e-6
+    assert len(average_row(result)) == len(AVERAGE_COLUMNS)
