@@ -204,8 +204,8 @@ class SampleLP:
         self.seen: dict[bytes, tuple[float, np.ndarray]] = {}
         self.counts = Counts()
         self.basis: highspy.HighsBasis | None = None
-        self._first(samples.planned, None)
-        self._first(samples.centre(), self.highs.getBasis())
+        self._first(*self._bounds(samples.planned), None)
+        self._first(*self._bounds(samples.centre()), self.highs.getBasis())
         self.basis = self.highs.getBasis()
 
     def solve(self, online: np.ndarray) -> tuple[float, np.ndarray]:
@@ -214,9 +214,9 @@ class SampleLP:
         Solved from the median schedule's basis (`Samples.centre`); `last` then holds what
         `first_near` needs of it (taken before the earliest-cover phase).
         """
-        first = self._first(online, self.basis)
-        self.counts.solved += 1
         lower, upper = self._bounds(online)
+        first = self._first(lower, upper, self.basis)
+        self.counts.solved += 1
         self.last = _Solved(first, self.highs.getBasis(), lower, upper,
                             np.asarray(self.highs.getSolution().col_dual)[self.levels])
         if self.earliest is not None and first > 0:
@@ -243,7 +243,7 @@ class SampleLP:
                       & (upper[moved] > last.upper[moved])
                       & (last.reduced[moved] >= -REDUCED_COST_TOLERANCE)):
             self.counts.solved += 1
-            return self._first(online, last.basis)
+            return self._first(lower, upper, last.basis)
         self.counts.settled += 1
         return last.first
 
@@ -253,10 +253,11 @@ class SampleLP:
         on = ((years != FAILED) & (years <= self.level_year)).astype(float)
         return np.where(self.converter, 0.0, on), on
 
-    def _first(self, online: np.ndarray, start: highspy.HighsBasis | None) -> float:
-        lower, on = self._bounds(online)
+    def _first(self, lower: np.ndarray, upper: np.ndarray,
+               start: highspy.HighsBasis | None) -> float:
+        """The first objective with the level columns in [lower, upper], from `start`."""
         if len(self.levels):
-            self.highs.changeColsBounds(len(self.levels), self.levels, lower, on)
+            self.highs.changeColsBounds(len(self.levels), self.levels, lower, upper)
         if start is not None:
             self.highs.setBasis(start)
         return self._run()
