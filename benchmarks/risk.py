@@ -22,16 +22,17 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from portfolio.analysis.figures import Figures
 from portfolio.analysis.risk import assess
+from portfolio.inputs.case import Case
 from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
 from portfolio.model.outcomes import SolverOptions
 from portfolio.model.recourse import SampleLP, closed
-from portfolio.model.samples import draw
 
 #: The domain notes' illustrative stage defaults (failure, delay mode, delay max in months).
 STAGE_RISK = {"mining": (0.3, 12, 48), "separation": (0.15, 6, 24), "refining": (0.15, 6, 24),
@@ -50,7 +51,7 @@ def with_risk(data: dict[str, list[dict[str, Any]]], samples: int, objective: st
     return {**data, "Settings": settings, "Risk": risk}
 
 
-def _timed_solve(path: Path) -> tuple[Any, Figures, SolverOptions, float]:
+def _timed_solve(path: Path) -> tuple[Case, Figures, SolverOptions, float]:
     case = load(path)
     options = SolverOptions.from_case(case)
     began = time.perf_counter()
@@ -70,7 +71,7 @@ def evaluation(path: Path) -> dict[str, Any]:
                            "plan_first": result.plan_first,
                            "mean_first": result.expected_first, "p90_first": result.p90_first}
     if not closed(case):
-        samples = draw(case)
+        samples = result.samples
         out["lps_solved"], out["lps_settled"] = result.lps
         lp = SampleLP(case, figures.solution.selected, figures.solution.bought, samples,
                       options)
@@ -86,9 +87,12 @@ def evaluation(path: Path) -> dict[str, Any]:
     return out
 
 
-def average(path: Path) -> dict[str, Any]:
-    """The sample-average optimum against the plan optimum (the latter as its start)."""
-    plan_case = load(path.with_name(path.name.replace("-expected", "-plan")))
+def average(plan_path: Path, path: Path) -> dict[str, Any]:
+    """The sample-average optimum of `path` against the plan optimum of `plan_path`.
+
+    The two workbooks differ only in risk_objective; the plan optimum is the start.
+    """
+    plan_case = load(plan_path)
     options = SolverOptions.from_case(plan_case)
     began = time.perf_counter()
     plan = optimise(plan_case, options)
@@ -97,21 +101,22 @@ def average(path: Path) -> dict[str, Any]:
     began = time.perf_counter()
     robust = optimise(case, options, hint=plan)
     seconds = time.perf_counter() - began
-    plan_mean = Figures(case, plan).first_objective
-    robust_figures = Figures(case, robust)
+    plan_figures, robust_figures = Figures(case, plan), Figures(case, robust)
     return {"projects": len(case.projects), "samples": case.risk_samples,
             "plan_solve": plan_seconds, "average_solve": seconds,
             "ratio": seconds / plan_seconds, "status": robust.status.value,
             "stages": [[s.seconds, s.nodes, s.gap] for s in robust.stages],
             "plan_selected": len(plan.selected), "average_selected": len(robust.selected),
-            "plan_mean_first": plan_mean, "average_mean_first": robust_figures.first_objective,
-            "plan_cost": Figures(case, plan).total_cost,
+            "plan_mean_first": plan_figures.first_objective,
+            "average_mean_first": robust_figures.first_objective,
+            "plan_cost": plan_figures.total_cost,
             "average_cost": robust_figures.total_cost,
             "moved_in": sorted(robust.selected - plan.selected),
             "moved_out": sorted(plan.selected - robust.selected)}
 
 
-MEASURES = {"evaluation": evaluation, "average": average}
+MEASURES: dict[str, Callable[..., dict[str, Any]]] = {"evaluation": evaluation,
+                                                     "average": average}
 
 if __name__ == "__main__":
-    print(json.dumps(MEASURES[sys.argv[1]](Path(sys.argv[2]))))
+    print(json.dumps(MEASURES[sys.argv[1]](*map(Path, sys.argv[2:]))))

@@ -33,7 +33,7 @@ from benchmarks.risk import with_risk
 
 
 class Kind(StrEnum):
-    """Which generator a benchmark row comes from (the table's first column)."""
+    """`--only`'s choices: a generator (the first table's first column), or the risk tables."""
 
     V1 = "v1"
     CHAINS = "chains"
@@ -128,10 +128,10 @@ def risk_tables(folder: Path, sizes: list[int], average_sizes: list[int], seed: 
         print("| " + " | ".join(risk_row(result, "worked example")) + " |", flush=True)
     _table(AVERAGE_COLUMNS)
     for size in average_sizes:
-        for objective in ("plan", "expected"):
-            path = write(folder / f"bench-average-{size}-seed{seed}-{objective}.xlsx",
-                         with_risk(pipeline(size, seed), AVERAGE_SAMPLES, objective))
-        result = _measure("benchmarks.risk", "average", str(path))
+        paths = [str(write(folder / f"bench-average-{size}-seed{seed}-{objective}.xlsx",
+                           with_risk(pipeline(size, seed), AVERAGE_SAMPLES, objective)))
+                 for objective in ("plan", "expected")]
+        result = _measure("benchmarks.risk", "average", *paths)
         print("| " + " | ".join(average_row(result)) + " |", flush=True)
 
 

@@ -150,9 +150,10 @@ def test_the_sample_average_is_measured_against_the_plan_optimum(tmp_path: Path)
     from benchmarks.risk import average, with_risk
     from benchmarks.run import AVERAGE_COLUMNS, average_row
 
-    for objective in ("plan", "expected"):
-        path = write(tmp_path / f"avg-{objective}.xlsx", with_risk(pipeline(30), 20, objective))
-    result = average(path)
+    plan, expected = (write(tmp_path / f"avg-{objective}.xlsx",
+                            with_risk(pipeline(30), 20, objective))
+                      for objective in ("plan", "expected"))
+    result = average(plan, expected)
     assert result["status"] == "optimal"
     # The sample-average optimum is at least as good on average as the plan optimum.
     assert result["average_mean_first"] <= result["plan_mean_first"] * (1 + 1e-3) + 1e-6
