@@ -41,3 +41,10 @@ EXACT = 1e-9
 DEFAULT_RISK_SAMPLES = 500
 #: Above this many RiskSamples rows the sheet holds a note and the rows go to a CSV file.
 MAX_SAMPLE_ROWS = 1_000_000
+#: HiGHS options of the analyses' re-solves (`SolveKind.RESOLVE`), chosen by A/B measurement
+#: (docs/benchmarks.md, issue 16): each starts from a portfolio of a nearby model, where
+#: presolve and the RINS and RENS sub-MIPs cost more than they save. 8 sensitivity
+#: re-solves of the worked example: 21.4 s as selected, 11.5 s without presolve, 5.5 s
+#: without presolve, RINS and RENS.
+RESOLVE_OPTIONS = {"presolve": "off", "mip_heuristic_run_rins": False,
+                   "mip_heuristic_run_rens": False}

@@ -268,7 +268,7 @@ def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Cl
     from portfolio.analysis.risk import chunks
     from portfolio.analysis.sensitivity import limits
 
-    case, options = report.case, report.options
+    case, options = report.case, report.options.resolving()
     figures = Figures(case, report.solution)
     ranked = request.ranking is Ranking.REGRET and bool(figures.selected)
     sizes = [len(figures.selected) if ranked else 0,
@@ -311,7 +311,7 @@ def _analyse(request: Request, report: Report, figures: Figures, pool: Executor 
     from portfolio.analysis.sensitivity import sensitivity
     from portfolio.analysis.variants import on_plan
 
-    case, options = report.case, report.options
+    case, options = report.case, report.options.resolving()
     planned = on_plan(case)  # risk applies to the base case only
     if request.frontier:
         with hooks.sweep("efficient frontier", sizes[1]) as tick:

@@ -10,7 +10,7 @@ whether HiGHS holds a primal point.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +40,27 @@ class Status(StrEnum):
     def has_solution(self) -> bool:
         """Whether a portfolio satisfying every hard constraint was found."""
         return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+class Settled(StrEnum):
+    """How one re-solve stage was answered: by a bound, by a cutoff, or by a full MIP."""
+
+    INFEASIBLE_LP = "infeasible LP"  # its LP relaxation has no solution: nor has the MIP
+    BOUND = "bound"  # a known portfolio meets the stage's lower bound within the gap
+    CUTOFF = "cutoff"  # the MIP stopped at the best known value: nothing better exists
+    MIP = "full MIP"
+
+
+class SolveKind(StrEnum):
+    """What a solve is for, which chooses HiGHS's options (`portfolio.constants.KIND_OPTIONS`).
+
+    The selection is solved as HiGHS would be by default; the analyses' re-solves (regret,
+    frontier levels, scenarios, sensitivity) start from a known portfolio of a nearby model,
+    where presolve and the RINS and RENS sub-MIPs cost more than they save.
+    """
+
+    SELECTION = "selection"
+    RESOLVE = "re-solve"
 
 
 class Solver(StrEnum):
@@ -111,6 +132,7 @@ class SolverOptions:
     gap: float = DEFAULT_GAP
     threads: int | None = None
     log: bool = False
+    kind: SolveKind = SolveKind.SELECTION
 
     @classmethod
     def from_case(cls, case: Case, *, solver: Solver = Solver.HIGHS,
@@ -121,6 +143,10 @@ class SolverOptions:
         return cls(solver=Solver(solver),
                    time_limit=s.time_limit_s if time_limit is None else time_limit,
                    gap=s.mip_gap if gap is None else gap, log=log)
+
+    def resolving(self) -> SolverOptions:
+        """The same options for the analyses' re-solves (see `SolveKind`)."""
+        return replace(self, kind=SolveKind.RESOLVE)
 
     @property
     def label(self) -> str:

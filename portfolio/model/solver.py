@@ -32,9 +32,10 @@ import highspy
 import numpy as np
 import pulp
 
-from portfolio.constants import NOISE
+from portfolio.constants import NOISE, RESOLVE_OPTIONS
 from portfolio.errors import SolverFailure
 from portfolio.model.outcomes import (
+    SolveKind,
     Solver,
     SolverOptions,
     SolveStats,
@@ -140,7 +141,8 @@ def highs_options(options: SolverOptions, *, presolve: bool = True) -> dict[str,
     The log is off unless `options.log` asks for it; then it goes to the log callback
     `new_highs` sets (stderr), never to HiGHS's console (stdout). Presolve is turned off
     for the persistent re-solver: on its re-solves it costs more than it saves (ranking
-    the 100-project benchmark took 50 s with it and 24 s without).
+    the 100-project benchmark took 50 s with it and 24 s without). The analyses' re-solves
+    (`SolveKind.RESOLVE`) add `RESOLVE_OPTIONS`.
     """
     out: dict[str, Any] = {"output_flag": options.log, "log_to_console": False,
                            "mip_rel_gap": options.gap,
@@ -148,6 +150,8 @@ def highs_options(options: SolverOptions, *, presolve: bool = True) -> dict[str,
                            "threads": THREADS if options.threads is None else options.threads}
     if not presolve:
         out["presolve"] = "off"
+    if options.kind is SolveKind.RESOLVE:
+        out.update(RESOLVE_OPTIONS)
     return out
 
 
