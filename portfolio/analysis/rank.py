@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from portfolio.analysis import sweep
 from portfolio.analysis.figures import Figures
@@ -23,7 +23,7 @@ from portfolio.constants import REGRET_DECIMALS
 from portfolio.inputs.case import Case
 from portfolio.inputs.vocabulary import Lock, Objective
 from portfolio.model.lexicographic import optimise
-from portfolio.model.outcomes import Solution, SolverOptions, Status
+from portfolio.model.outcomes import Settled, Solution, SolverOptions, Status
 from portfolio.model.resolver import LockOut, without_dependants
 
 
@@ -36,6 +36,8 @@ class Regret:
     cost: float | None
     critical: bool = False
     note: str = ""
+    #: How each re-solve stage was answered (for `make bench`; not part of the answer).
+    settled: tuple[Settled, ...] = field(default=(), compare=False)
 
     @classmethod
     def of(cls, pid: str, shortfall: float, cost: float) -> Regret:
@@ -83,7 +85,9 @@ class _Job:
     def __call__(self, pid: str) -> Regret:
         if self.options.solver != "highs":
             return plain_regret(self.case, self.base, pid, self.options)
-        return compare(self.case, self.base, pid, _lock_out(self).without(pid))
+        lock_out = _lock_out(self)
+        regret = compare(self.case, self.base, pid, lock_out.without(pid))
+        return replace(regret, settled=tuple(lock_out.settled))
 
 
 _BUILT: dict[str, LockOut] = {}

@@ -36,6 +36,7 @@ from portfolio.model.lexicographic import (
     unheld,
 )
 from portfolio.model.outcomes import (
+    Settled,
     Solution,
     SolverOptions,
     SolveStats,
@@ -54,15 +55,6 @@ class Known:
     values: np.ndarray
     shortfall: float
     cost: float
-
-
-@dataclass
-class Counts:
-    """How each re-solve stage was settled, for the benchmark and the closing figures."""
-
-    mip: int = 0
-    decided: int = 0
-    infeasible_lp: int = 0
 
 
 class LockOut:
@@ -91,7 +83,7 @@ class LockOut:
         self.base_bound = base_bound
         self.known: list[Known] = []
         self._reduced_for: tuple[str, Known | None] = ("", None)
-        self.counts = Counts()
+        self.settled: list[Settled] = []  # how each stage of the last `without` was answered
         if self.base is not None:
             self.remember(self.base)
 
@@ -152,6 +144,7 @@ class LockOut:
         lower, upper = self.columns[column].lowBound, self.columns[column].upBound
         self.highs.changeColBounds(column, 0.0, 0.0)
         self.locked, self.pid = column, pid
+        self.settled = []
         rows = self.highs.getNumRow()
         try:
             return lexicographic(self, self.case)
@@ -207,7 +200,7 @@ class LockOut:
         with relaxation(highs):
             run_highs(highs)
         if highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
-            self.counts.infeasible_lp += 1
+            self.settled.append(Settled.INFEASIBLE_LP)
             return SolveStats(Status.INFEASIBLE, None, None, None,
                               time.perf_counter() - began), None
         relaxed = highs.getInfo().objective_function_value
@@ -221,12 +214,12 @@ class LockOut:
             value = float(objective @ incumbent)
             slack = self.options.gap * abs(value) + BOUND_TOLERANCE * max(1.0, abs(value))
             if value - bound <= slack:
-                self.counts.decided += 1
+                self.settled.append(Settled.BOUND)
                 return SolveStats(Status.OPTIMAL, value, bound,
                                   (value - bound) / max(abs(value), GAP_FLOOR) if value else 0.0,
                                   time.perf_counter() - began), incumbent
             set_start(highs, incumbent.tolist())
-        self.counts.mip += 1
+        self.settled.append(Settled.MIP)
         run_highs(highs)
         status = from_highs(highs)
         seconds = time.perf_counter() - began

@@ -17,7 +17,7 @@ from portfolio.errors import UsageError
 from portfolio.inputs.case import Case
 from portfolio.inputs.validate import load
 from portfolio.model.lexicographic import optimise
-from portfolio.model.outcomes import SolverOptions
+from portfolio.model.outcomes import Settled, SolverOptions
 from portfolio.model.resolver import LockOut
 from tests.helpers import cli, settings, tiny, variant, write_book
 from tests.independent.test_bruteforce import generate
@@ -77,7 +77,7 @@ def test_a_bound_decides_stage_one_without_a_mip(tmp_path: Path) -> None:
     pipe, base = solved(tmp_path, variant(tiny(), Settings=settings(total_budget_musd=1000)))
     lock_out = LockOut(pipe, EXACT, base.solution, base.solution.stages[0].bound)
     regret = compare(pipe, base, "C", lock_out.without("C"))
-    assert lock_out.counts.decided >= 1
+    assert lock_out.settled[0] is Settled.BOUND
     assert same(regret, plain_regret(pipe, base, "C", EXACT))
 
 
@@ -87,7 +87,7 @@ def test_an_infeasible_relaxation_makes_a_project_critical_without_a_mip(tmp_pat
         objective="min_cost", total_budget_musd=200)))
     lock_out = LockOut(pipe, EXACT, base.solution)
     assert compare(pipe, base, "A", lock_out.without("A")).critical
-    assert lock_out.counts == type(lock_out.counts)(mip=0, decided=0, infeasible_lp=1)
+    assert lock_out.settled == [Settled.INFEASIBLE_LP]
 
 
 def test_the_process_pool_gives_the_in_process_ranking(tmp_path: Path) -> None:
