@@ -291,6 +291,9 @@ def _frontier(report: Report) -> list[list[Any]]:
         note = "" if point.kept_from_pct is None else (
             f"the portfolio found at {point.kept_from_pct:g}% is kept: it is feasible here and "
             "better than what this level's solve returned within its gap or time limit")
+        if point.settled_from_pct is not None:
+            note = (f"the optimum at {point.settled_from_pct:g}% costs no more than this "
+                    "budget, so it is the optimum here too (not solved again)")
         if not variant.solved and variant.solution.status is Status.INFEASIBLE:
             note = ("no portfolio meets the hard constraints at this budget: the locked-in "
                     "projects (under min_cost, covering all demand) cost more")
