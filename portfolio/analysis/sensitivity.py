@@ -24,6 +24,8 @@ one USD m of stock):
   raised by the step (`sensitivity_step_musd`). Where the re-solve keeps the selection its
   change in cost equals the LP's; where it changes the selection it is at least as good,
   and the difference is what re-choosing projects is worth (the shortfall it removes).
+  The re-solves are settled in groups (`resolve_limits`): raising several limits at once
+  gives a larger model whose optimum answers every one of them it stays within.
 """
 
 from __future__ import annotations
@@ -366,14 +368,76 @@ def _allowable(prob: pulp.LpProblem, found: list[Limit], rows: list[pulp.LpConst
     return out
 
 
+def resolve_limits(base: Figures, found: list[Limit], step: float, options: SolverOptions, *,
+                   pool: Executor | None = None, progress: Callable[[], object] | None = None,
+                   ) -> tuple[list[Variant], int]:
+    """Each limit's MIP re-solve with it raised by `step`, and how many solves it took.
+
+    Group testing. Let P be the base model, P_L the model with limit L raised and P_G the
+    model with every limit of a group G raised: P is within P_L, which is within P_G, for
+    each L in G, so opt(P_G) <= opt(P_L) <= opt(P) (lexicographically). If the optimum of
+    P_G uses no limit of G beyond its value as entered, it is feasible for P and every P_L
+    has that optimum; if it goes beyond exactly one, L, it is feasible for P_L and is its
+    optimum. Otherwise the limits it goes beyond are solved one by one and the rest as a
+    group again. The first round solves the limits the base portfolio does not use up as
+    one group and each binding limit alone (the ones likely to pay). A solve not proven
+    optimal settles nothing: its group is solved one by one.
+    """
+    case = base.case
+    answers: dict[int, Variant] = {}
+    free = [i for i, limit in enumerate(found) if not limit.binding]
+    groups = [[i] for i, limit in enumerate(found) if limit.binding] + ([free] if free else [])
+    solves = 0
+    while groups:
+        tasks = [Task(_raised(case, [found[i] for i in group], step), hint=base.solution)
+                 for group in groups]
+        solves += len(tasks)
+        solved = solve_all(tasks, options, pool=pool, tie_break=False)
+        later: list[list[int]] = []
+        for group, variant in zip(groups, solved, strict=True):
+            beyond = _beyond(base.case, found, group, variant)
+            if len(group) == 1 or len(beyond) <= 1:
+                for i in [*group] if len(group) == 1 or not beyond else beyond:
+                    answers[i] = Variant(found[i].raised(case, step), variant.solution,
+                                         variant.diagnosis)
+                    if progress:
+                        progress()
+                if beyond:
+                    rest = [i for i in group if i not in beyond]
+                    if rest:
+                        later.append(rest)
+                continue
+            later += [[i] for i in beyond] + [[i for i in group if i not in beyond]]
+        groups = [group for group in later if group]
+    return [answers[i] for i in range(len(found))], solves
+
+
+def _raised(case: Case, group: list[Limit], step: float) -> Case:
+    """The pipeline with every limit of `group` raised by `step`."""
+    for limit in group:
+        case = limit.raised(case, step)
+    return case
+
+
+def _beyond(case: Case, found: list[Limit], group: list[int], variant: Variant) -> list[int]:
+    """The limits of `group` the variant's portfolio uses beyond their values as entered.
+
+    All of them where the solve was not proven optimal (nothing can be settled from it).
+    """
+    if variant.solution.status is not Status.OPTIMAL:
+        return list(group)
+    used = limits(Figures(case, variant.solution))
+    return [i for i in group
+            if used[i].used_musd > found[i].limit_musd + NOISE * max(1.0, found[i].limit_musd)]
+
+
 def sensitivity(base: Figures, options: SolverOptions, *, pool: Executor | None = None,
                 progress: Callable[[], object] | None = None) -> list[Marginal]:
     """Every limit's marginal value and its MIP check, in limit order."""
     case = base.case
     step = case.settings.sensitivity_step_musd
     found = limits(base)
-    tasks = [Task(limit.raised(case, step), hint=base.solution) for limit in found]
-    resolves = solve_all(tasks, options, pool=pool, progress=progress, tie_break=False)
+    resolves, _ = resolve_limits(base, found, step, options, pool=pool, progress=progress)
     lp = fixed_selection_lp(base, found, step, options)
     duals: list[float | None] = list(lp[0]) if lp else [None] * len(found)
     changes = lp[1] if lp else [None] * len(found)
