@@ -118,3 +118,35 @@ def write(path: Path, data: dict[str, list[dict[str, Any]]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+BUDGET_SHARE, ANNUAL_SHARE, POOLS_SCALE, DEMAND_SCALE = 0.025, 0.12, 0.4, 2.5
+
+
+def hard_pipeline(n: int, seed: int = 1) -> dict[str, list[dict[str, Any]]]:
+    """A harder pipeline of `n` projects: more selected, every limit binding, min tickets.
+
+    The v1 frame with DEMAND_SCALE times the demand (it exceeds what every project together
+    could supply in the late years), BUDGET_SHARE of total capex to spend (2% above) and
+    POOLS_SCALE times the pool capacities, so that more projects are financed (91 of 300
+    against 123 of 300, but each choice is contested); annual budgets of ANNUAL_SHARE of
+    the total (they bind in most years); min tickets on every pool; and two scenarios, so
+    that the default run has every analysis.
+    """
+    data = pipeline(n, seed)
+    rng = random.Random(seed * 7_919 + n)
+    total_capex = sum(p["capex_musd"] for p in data["Projects"])
+    budget = round(total_capex * BUDGET_SHARE, 1)
+    settings = {row["setting"]: row["value"] for row in data["Settings"]}
+    settings["total_budget_musd"] = budget
+    data["Settings"] = [{"setting": k, "value": v} for k, v in settings.items()]
+    data["Budget"] = [{"year": y, "budget_musd": round(budget * ANNUAL_SHARE, 1)} for y in YEARS]
+    data["Financing"] = [pool | {"capacity_musd": round(pool["capacity_musd"] * POOLS_SCALE),
+                                 "min_ticket_musd": pool.get("min_ticket_musd")
+                                 or rng.choice([5, 10, 15])} for pool in data["Financing"]]
+    data["Demand"] = [row | {"demand_t": round(row["demand_t"] * DEMAND_SCALE)}
+                      for row in data["Demand"]]
+    data["Scenarios"] = [
+        {"scenario": "Budget cut 20%", "change": "budget_factor", "value": 0.8},
+        {"scenario": "Mines late", "change": "delay_months", "target": "mining", "value": 12}]
+    return data

@@ -28,7 +28,7 @@ from portfolio.model.outcomes import SolverOptions, SolveStats
 from portfolio.model.solver import configure
 
 
-def _pure_highs(folder: Path, chosen: SolverOptions, pipeline: Case) -> float:
+def pure_highs(folder: Path, chosen: SolverOptions, pipeline: Case) -> float:
     """Re-run the selection with every model written to MPS, then solve those with highspy."""
     import highspy
 
@@ -79,7 +79,7 @@ def measure(path: Path, ranking: bool) -> dict[str, Any]:
         out["write"] = seconds["write"]
         out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         # A fresh case: the run's case caches its selections' flow LPs, which HiGHS must solve too.
-        out["pure_highs"] = _pure_highs(Path(folder), report.options, load(path))
+        out["pure_highs"] = pure_highs(Path(folder), report.options, load(path))
     return out
 
 

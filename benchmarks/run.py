@@ -1,6 +1,11 @@
 """`make bench`: time the real solve path on synthetic pipelines of growing size.
 
-For each size, a seeded pipeline is written to outputs/bench/ and measured in a process of
+First the speed table (`benchmarks/speed.py`, `--only speed` alone): the default run of the
+v1 and the harder pipelines (`hard_pipeline`) of `--speed-sizes` (default 100 and 300; above
+`--speed-full-up-to`, 100, ranking only) and of the worked example, each stage and sweep
+against one lexicographic solve by HiGHS alone, with how the regret stages were settled.
+
+Then, for each size, a seeded pipeline is written to outputs/bench/ and measured in a process of
 its own (`benchmarks/measure.py`): first the v1 pipelines (`benchmarks/generate.py`), then the
 chain pipelines (`benchmarks/chains.py`), in one Markdown table ready for docs/benchmarks.md.
 Ranking re-solves twice per selected project, so by default it is measured only up to 300
@@ -28,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.chains import chain_pipeline
-from benchmarks.generate import pipeline, write
+from benchmarks.generate import hard_pipeline, pipeline, write
 from benchmarks.risk import with_risk
 
 
@@ -38,6 +43,7 @@ class Kind(StrEnum):
     V1 = "v1"
     CHAINS = "chains"
     RISK = "risk"
+    SPEED = "speed"
 
 
 SIZES = (30, 100, 300, 1000, 5000)
@@ -54,6 +60,11 @@ AVERAGE_COLUMNS = ("projects", "samples", "plan solve s", "average solve s",
                    "average / plan", "status", "stage s (nodes, gap)", "plan optimum's mean",
                    "average optimum's mean", "selected plan -> average", "moved in", "moved out",
                    "budget cost plan -> average")
+SPEED_SIZES, SPEED_FULL_UP_TO = (100, 300), 100
+SPEED_COLUMNS = ("pipeline", "projects", "selected", "one solve s", "selection s", "rank s",
+                 "frontier s", "scenarios s", "sensitivity s", "risk s", "write s", "run s",
+                 "(selection + rank) / one", "run / one", "regret stages: bound, cutoff, MIP",
+                 "peak MiB")
 COLUMNS = ("pipeline", "projects", "selected", "read+validate s", "build s", "solve s", "rank s",
            "write s", "peak MiB", "status", "gap", "selection / pure HiGHS")
 
@@ -98,6 +109,41 @@ def average_row(result: dict[str, Any]) -> list[str]:
             f"{result['plan_selected']} -> {result['average_selected']}",
             ", ".join(result["moved_in"]) or "none", ", ".join(result["moved_out"]) or "none",
             f"{result['plan_cost']:,.1f} -> {result['average_cost']:,.1f}"]
+
+
+def speed_row(result: dict[str, Any], label: str) -> list[str]:
+    """One row of the speed table (issue 16): seconds, ratios to one solve, settlements."""
+    stages, sweeps, one = result["stages"], result["sweeps"], result["one_solve"]
+    selection = stages["read_validate"] + stages["solve"]
+    ranked = selection + sweeps.get("rank", 0.0)
+    settled = result["settled"]
+    how = (f"{settled.get('bound', 0) + settled.get('infeasible LP', 0)}, "
+           f"{settled.get('cutoff', 0)}, {settled.get('full MIP', 0)}")
+
+    def swept(name: str) -> str:
+        return _seconds(sweeps[name]) if name in sweeps else "off"
+
+    return [label, str(result["projects"]), str(result["selected"]), _seconds(one),
+            _seconds(selection), swept("rank"), swept("frontier"), swept("scenarios"),
+            swept("sensitivity"), swept("risk"), _seconds(stages["write"]),
+            _seconds(result["run"]), f"{ranked / one:.1f}x",
+            f"{result['run'] / one:.1f}x" if result["full_run"] else "n/a", how,
+            f"{result['peak_mib']:.0f}"]
+
+
+def speed_table(folder: Path, sizes: list[int], full_up_to: int, seed: int) -> None:
+    """Every analysis against one solve: v1 and hard pipelines, and the worked example."""
+    _table(SPEED_COLUMNS)
+    for label, generator in (("v1", pipeline), ("hard", hard_pipeline)):
+        for size in sizes:
+            path = write(folder / f"bench-speed-{label}-{size}-seed{seed}.xlsx",
+                         generator(size, seed))
+            extra = [] if size <= full_up_to else ["--rank-only"]
+            result = _measure("benchmarks.speed", str(path), *extra)
+            print("| " + " | ".join(speed_row(result, label)) + " |", flush=True)
+    if EXAMPLE.exists():
+        result = _measure("benchmarks.speed", str(EXAMPLE))
+        print("| " + " | ".join(speed_row(result, "worked example")) + " |", flush=True)
 
 
 def _table(columns: tuple[str, ...]) -> None:
@@ -152,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="risk evaluation (v1 and chains)")
     parser.add_argument("--average-sizes", default=",".join(map(str, AVERAGE_SIZES)),
                         help="sample-average model (v1)")
+    parser.add_argument("--speed-sizes", default=",".join(map(str, SPEED_SIZES)),
+                        help="the speed table's v1 and hard pipelines")
+    parser.add_argument("--speed-full-up-to", type=int, default=SPEED_FULL_UP_TO,
+                        help="largest speed size run with every analysis (above: ranking)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     plan = {Kind.V1: (_sizes(args.sizes), args.rank_up_to),
@@ -159,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path("outputs") / "bench"
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")
-    if args.only != Kind.RISK:
+    if args.only in (None, Kind.SPEED):
+        speed_table(folder, _sizes(args.speed_sizes), args.speed_full_up_to, args.seed)
+    if args.only in (None, Kind.V1, Kind.CHAINS):
         _table(COLUMNS)
     for kind, (sizes, rank_up_to) in plan.items():
         if args.only not in (None, kind.value):
