@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -58,19 +60,32 @@ def text(value: str) -> str:
     return clean if len(clean) <= MAX_CELL_TEXT else clean[: MAX_CELL_TEXT - 1] + "…"
 
 
+#: Each workbook's cell styles by (kind, text, blank): openpyxl hashes a style object on
+#: every assignment, which took half of writing the worked example's results; a cell of a
+#: kind already styled takes a copy of that cell's style indices instead.
+_STYLES: WeakKeyDictionary[Workbook, dict[tuple[str, bool, bool], Any]] = WeakKeyDictionary()
+
+
 def put(ws: Worksheet, row: int, col: int, value: Any, kind: str = "general") -> None:
     """Write one value; strings are forced to be text, numbers get their display format."""
     cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
+    is_text = isinstance(value, str)
+    if is_text:
         cell.value = text(value)
         cell.data_type = "s"
-        if kind not in ("text", "choice", "general", "figure"):
-            cell.alignment = Alignment(horizontal="right")  # e.g. 'critical' among numbers
     else:
         cell.value = value
-        if value is not None and kind in FORMATS:
-            cell.number_format = FORMATS[kind]
+    styles = _STYLES.setdefault(ws.parent, {})
+    key = (kind, is_text, value is None)
+    if key in styles:
+        cell._style = copy(styles[key])
+        return
+    if is_text and kind not in ("text", "choice", "general", "figure"):
+        cell.alignment = Alignment(horizontal="right")  # e.g. 'critical' among numbers
+    if not is_text and value is not None and kind in FORMATS:
+        cell.number_format = FORMATS[kind]
     cell.font = BODY_FONT
+    styles[key] = copy(cell._style)
 
 
 def write_table(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
