@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from portfolio.analysis import sweep
 from portfolio.analysis.figures import Figures
@@ -121,8 +123,12 @@ class _Clock:
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
-            log.info("stage %s: %.3f s", name, self.seconds[name])
+            self.record(name, self.seconds.get(name, 0.0) + time.perf_counter() - began)
+
+    def record(self, name: str, seconds: float) -> None:
+        """A stage's seconds, measured elsewhere (the sweeps run side by side)."""
+        self.seconds[name] = seconds
+        log.info("stage %s: %.3f s", name, seconds)
 
 
 def load(path: Path, hooks: Hooks | None = None) -> Case:
@@ -259,35 +265,101 @@ def _diagnosis(report: Report) -> list[str]:
             "time_limit_s (or --time-limit), or relax locks and limits, and solve again."]
 
 
+#: Each sweep of `_rank_and_analyse` in the order they run on one core, with its bar's label.
+SWEEPS = {"rank": "ranking by regret", "risk": "schedule risk",
+          "frontier": "efficient frontier", "scenarios": "scenarios",
+          "sensitivity": "sensitivity"}
+TOGETHER = "ranking and analyses"
+ANALYSES = ("frontier", "scenarios", "sensitivity")
+
+
 def _rank_and_analyse(request: Request, report: Report, hooks: Hooks, clock: _Clock,
                       planned: Solution | None = None) -> Report:
-    """The regret ranking, the rejection reasons and the sweeps asked for, on one executor."""
-    from portfolio.analysis.frontier import levels
-    from portfolio.analysis.rank import rank
+    """The regret ranking, rejection reasons, schedule risk and the sweeps asked for.
+
+    All run on one executor. Where it has workers (two cores or more, or a Dask cluster)
+    the sweeps run side by side, each from a thread of its own (`sweep.together`), under
+    one progress bar, so that no core waits while a sweep finishes its slowest solve;
+    each sweep's seconds are then wall times that overlap.
+    """
     from portfolio.analysis.reasons import rejection_reasons
+
+    figures = Figures(report.case, report.solution)
+    sizes = _sizes(request, report.case, figures)
+    with sweep.executor(request.scheduler, request.workers,
+                        tasks=max(sizes.values(), default=0)) as pool:
+        jobs = _jobs(report, figures, pool, planned, list(sizes))
+        if pool is None:
+            results: dict[str, Any] = {}
+            for name, job in jobs.items():
+                with clock.stage(name), hooks.sweep(SWEEPS[name], sizes[name]) as tick:
+                    results[name] = job(tick)
+            analysed = sum(clock.seconds.get(name, 0.0) for name in ANALYSES)
+        else:
+            with hooks.sweep(TOGETHER, sum(sizes.values())) as tick:
+                shared = _locked(tick)
+                results, ended = sweep.together(
+                    {name: partial(job, shared) for name, job in jobs.items()})
+            for name, seconds in ended.items():
+                clock.record(name, seconds)
+            analysed = max((ended[name] for name in ANALYSES if name in ended), default=0.0)
+    clock.record("analyse", analysed)
+    return replace(report, regrets=results.get("rank", []), reasons=rejection_reasons(figures),
+                   ranking=request.ranking.value, risk=results.get("risk"),
+                   **{name: results[name] for name in ANALYSES if name in results})
+
+
+def _sizes(request: Request, case: Case, figures: Figures) -> dict[str, int]:
+    """The tasks of each sweep asked for, in `SWEEPS` order (none: not asked for)."""
+    from portfolio.analysis.frontier import levels
     from portfolio.analysis.risk import chunks
     from portfolio.analysis.sensitivity import limits
 
+    wanted = {"rank": request.ranking is Ranking.REGRET and bool(figures.selected),
+              "risk": bool(case.risk_samples), "frontier": request.frontier,
+              "scenarios": request.scenarios and bool(case.scenarios),
+              "sensitivity": request.sensitivity}
+    sizes = {"rank": len(figures.selected), "risk": chunks(case) if case.risk_samples else 0,
+             "frontier": len(levels(case)), "scenarios": len(case.scenarios),
+             "sensitivity": len(limits(figures))}
+    return {name: sizes[name] for name in SWEEPS if wanted[name]}
+
+
+Job = Callable[[Callable[[], object]], Any]
+
+
+def _jobs(report: Report, figures: Figures, pool: Executor | None, planned: Solution | None,
+          names: list[str]) -> dict[str, Job]:
+    """Each sweep asked for as a function of its progress callback."""
+    from portfolio.analysis.comparison import scenarios
+    from portfolio.analysis.frontier import frontier
+    from portfolio.analysis.rank import rank
+    from portfolio.analysis.sensitivity import sensitivity
+    from portfolio.analysis.variants import on_plan
+
     case, options = report.case, report.options.resolving()
-    figures = Figures(case, report.solution)
-    ranked = request.ranking is Ranking.REGRET and bool(figures.selected)
-    sizes = [len(figures.selected) if ranked else 0,
-             len(levels(case)) if request.frontier else 0,
-             len(case.scenarios) if request.scenarios else 0,
-             len(limits(figures)) if request.sensitivity else 0,
-             chunks(case) if case.risk_samples else 0]
-    with sweep.executor(request.scheduler, request.workers, tasks=max(sizes)) as pool:
-        regrets = []
-        if ranked:
-            with clock.stage("rank"), hooks.sweep("ranking by regret", sizes[0]) as tick:
-                regrets = rank(case, figures, options, pool=pool, progress=tick)
-        report = replace(report, regrets=regrets, reasons=rejection_reasons(figures),
-                         ranking=request.ranking.value)
-        if case.risk_samples:
-            with clock.stage("risk"), hooks.sweep("schedule risk", sizes[4]) as tick:
-                report = replace(report, risk=_risk(report, figures, pool, tick, planned))
-        with clock.stage("analyse"):
-            return _analyse(request, report, figures, pool, hooks, sizes)
+    plan = on_plan(case)  # risk applies to the base case only
+    every: dict[str, Job] = {
+        "rank": lambda tick: rank(case, figures, options, pool=pool, progress=tick),
+        "risk": lambda tick: _risk(report, figures, pool, tick, planned),
+        "frontier": lambda tick: frontier(
+            plan, options, base=None if case.expected else report.solution, pool=pool,
+            progress=tick),
+        "scenarios": lambda tick: scenarios(plan, Figures(plan, report.solution), options,
+                                            pool=pool, progress=tick),
+        "sensitivity": lambda tick: sensitivity(figures, options, pool=pool, progress=tick)}
+    return {name: every[name] for name in names}
+
+
+def _locked(tick: Callable[[], object]) -> Callable[[], object]:
+    """A progress callback the sweeps' threads can share."""
+    lock = threading.Lock()
+
+    def call() -> object:
+        with lock:
+            return tick()
+
+    return call
 
 
 def _risk(report: Report, figures: Figures, pool: Executor | None,
@@ -301,33 +373,6 @@ def _risk(report: Report, figures: Figures, pool: Executor | None,
     if planned is not None:
         against = rival(case, Figures(on_plan(case), planned), options)
     return assess(case, figures, options, pool=pool, progress=tick, rival=against)
-
-
-def _analyse(request: Request, report: Report, figures: Figures, pool: Executor | None,
-             hooks: Hooks, sizes: list[int]) -> Report:
-    """The frontier, scenario and sensitivity sweeps that were asked for."""
-    from portfolio.analysis.comparison import scenarios
-    from portfolio.analysis.frontier import frontier
-    from portfolio.analysis.sensitivity import sensitivity
-    from portfolio.analysis.variants import on_plan
-
-    case, options = report.case, report.options.resolving()
-    planned = on_plan(case)  # risk applies to the base case only
-    if request.frontier:
-        with hooks.sweep("efficient frontier", sizes[1]) as tick:
-            report = replace(report, frontier=frontier(
-                planned, options, base=None if case.expected else report.solution,
-                pool=pool, progress=tick))
-    if request.scenarios and case.scenarios:
-        with hooks.sweep("scenarios", sizes[2]) as tick:
-            report = replace(report, scenarios=scenarios(
-                planned, Figures(planned, report.solution), options, pool=pool,
-                progress=tick))
-    if request.sensitivity:
-        with hooks.sweep("sensitivity", sizes[3]) as tick:
-            report = replace(report, sensitivity=sensitivity(
-                figures, options, pool=pool, progress=tick))
-    return report
 
 
 def frontier(request: Request, hooks: Hooks | None = None) -> Report:

@@ -22,7 +22,8 @@ def test_solve_returns_the_report_it_wrote_with_stage_timings(tmp_path: Path) ->
     assert report.solution.selected == {"A", "C"}
     assert sorted(r.project_id for r in report.regrets) == ["A", "C"]
     assert report.frontier is not None and report.sensitivity is None
-    assert set(report.timings) == {"read_validate", "solve", "rank", "analyse", "write"}
+    assert set(report.timings) == {"read_validate", "solve", "rank", "frontier", "analyse",
+                                   "write"}
     assert all(seconds >= 0 for seconds in report.timings.values())
     assert warnings == []
     written = summary(read_output(report.target))

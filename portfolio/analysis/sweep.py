@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -94,3 +101,24 @@ def run(pool: Executor | None, function: Callable[[T], R], items: Sequence[T],
             future.cancel()
         raise
     return [results[n] for n in range(len(items))]
+
+
+def together(jobs: dict[str, Callable[[], Any]]) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run each job in a thread of its own; their results, and when each ended (seconds).
+
+    The jobs are sweeps on one shared executor: side by side they keep its workers busy
+    where one after another each would wait, a core idle, for its slowest solve. A job's
+    error is raised here once all have ended.
+    """
+    began = time.perf_counter()
+    ended: dict[str, float] = {}
+
+    def timed(name: str, job: Callable[[], Any]) -> Any:
+        try:
+            return job()
+        finally:
+            ended[name] = time.perf_counter() - began
+
+    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as threads:
+        futures = {name: threads.submit(timed, name, job) for name, job in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}, ended

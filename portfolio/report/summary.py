@@ -24,6 +24,8 @@ from portfolio.report.risktables import first_words, robustness
 from portfolio.workbook.styles import Column
 
 SUMMARY = (Column("metric", "text"), Column("value"), Column("note", "text"))
+_SIDE_BY_SIDE = ("; on two cores or more the ranking, the risk and the analyses run side by "
+                 "side, so their seconds overlap")
 
 
 def summary_rows(report: Report) -> list[list[Any]]:
@@ -68,9 +70,10 @@ def summary_rows(report: Report) -> list[list[Any]]:
          "face value of all grants, loans, guarantees and offtakes committed"],
         ["ranking", report.ranking, "regret: every selected project re-optimised without it; "
          "none: not ranked (--rank none), Selection in input order"],
-        ["rank_seconds", report.rank_seconds, "time spent re-optimising for the regret ranking"],
+        ["rank_seconds", report.rank_seconds, "time spent re-optimising for the regret ranking"
+         + _SIDE_BY_SIDE],
         ["analysis_seconds", report.analysis_seconds,
-         "time spent on the frontier, scenarios and sensitivity re-solves"],
+         "time spent on the frontier, scenarios and sensitivity re-solves" + _SIDE_BY_SIDE],
         ["time_limit_s", opts.time_limit,
          f"solver time limit per solve; {settings['time_limit_s'].origin}"],
         ["portfolio_version", __version__, ""],

@@ -174,3 +174,36 @@ def test_missing_dask_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match=r"pip install 'portfolio\[dask\]'"), \
             sweep.executor("tcp://127.0.0.1:1"):
         pass
+
+
+def test_together_runs_every_job_and_raises_a_jobs_error() -> None:
+    results, ended = sweep.together({"a": lambda: 1, "b": lambda: "two"})
+    assert results == {"a": 1, "b": "two"} and set(ended) == {"a", "b"}
+
+    def boom() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        sweep.together({"fine": lambda: 1, "bad": boom})
+
+
+def test_sweeps_side_by_side_give_the_one_after_another_answers(tmp_path: Path) -> None:
+    from benchmarks.generate import hard_pipeline
+    from portfolio import run
+
+    path = write_book(tmp_path / "in.xlsx", exact(hard_pipeline(20, 3)))
+    reports = [run.solve(run.Request(path=path, output=tmp_path / f"out-{n}.xlsx", workers=n))
+               for n in (1, 2)]
+    alone, side_by_side = ([(r.project_id, r.shortfall, r.cost) for r in report.regrets]
+                           for report in reports)
+    assert alone == side_by_side and len(alone) >= 5
+    assert "frontier" in reports[1].timings and "rank" in reports[1].timings
+    for one, two in zip(*(report.frontier.points for report in reports if report.frontier),
+                        strict=True):
+        assert one.variant.objective() == pytest.approx(two.variant.objective(), rel=1e-9)
+    assert reports[0].sensitivity is not None and reports[1].sensitivity is not None
+    for a, b in zip(reports[0].sensitivity, reports[1].sensitivity, strict=True):
+        assert a.dual == b.dual and a.resolve.objective() == pytest.approx(b.resolve.objective())
+    assert reports[0].scenarios is not None and reports[1].scenarios is not None
+    for c, d in zip(reports[0].scenarios, reports[1].scenarios, strict=True):
+        assert c.variant.objective() == pytest.approx(d.variant.objective(), rel=1e-9)
