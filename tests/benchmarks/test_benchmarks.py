@@ -158,3 +158,28 @@ def test_the_sample_average_is_measured_against_the_plan_optimum(tmp_path: Path)
     # The sample-average optimum is at least as good on average as the plan optimum.
     assert result["average_mean_first"] <= result["plan_mean_first"] * (1 + 1e-3) + 1e-6
     assert len(average_row(result)) == len(AVERAGE_COLUMNS)
+
+
+def test_the_hard_pipeline_binds_its_annual_budgets_and_has_min_tickets(tmp_path: Path) -> None:
+    from benchmarks.generate import hard_pipeline
+
+    pipe = load(write(tmp_path / "hard.xlsx", hard_pipeline(30)))
+    assert all(pool.min_ticket_musd for pool in pipe.pools) and len(pipe.scenarios) == 2
+    total = pipe.settings.total_budget_musd
+    assert all(limit < total / 5 for limit in pipe.budgets.values())
+    assert hard_pipeline(30, 2) == hard_pipeline(30, 2) != hard_pipeline(30, 3)
+
+
+def test_the_speed_table_measures_both_runs_against_one_solve(tmp_path: Path) -> None:
+    from benchmarks.generate import hard_pipeline
+    from benchmarks.run import SPEED_COLUMNS, speed_row
+    from benchmarks.speed import measure
+
+    result = measure(write(tmp_path / "hard.xlsx", hard_pipeline(20, 3)))
+    assert result["one_solve"] > 0 and result["ranked"] > 0 and result["run"] > result["ranked"] / 2
+    assert {"rank", "frontier", "scenarios", "sensitivity"} <= set(result["stages"])
+    assert sum(result["settled"].values()) >= 2 * result["selected"] - 2
+    cells = speed_row(result, "hard")
+    assert len(cells) == len(SPEED_COLUMNS) and cells[7].endswith("x") and cells[14].endswith("x")
+    ranked = measure(write(tmp_path / "again.xlsx", hard_pipeline(20, 3)), full=False)
+    assert "run" not in ranked and speed_row(ranked, "hard")[13] == "n/a"
