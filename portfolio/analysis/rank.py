@@ -7,7 +7,9 @@ critical projects rank before all others (among themselves by project_id).
 
 The re-solves are independent, so they run as one sweep (`portfolio.analysis.sweep`). With HiGHS
 each worker builds the model once and re-solves it in place (`portfolio.model.resolver`); with
-CBC each re-solve builds and solves the model afresh (`plain_regret`, the definition).
+CBC each re-solve builds and solves the model afresh (`plain_regret`, the definition). Each
+re-solve is sent with the near-optimal portfolios the earlier ones found (`sweep.learning`):
+a worker settles a project's stage 1 without a MIP where one of them leaves it out.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Regret:
     note: str = ""
     #: How each re-solve stage was answered (for `make bench`; not part of the answer).
     settled: tuple[Settled, ...] = field(default=(), compare=False)
+    #: Near-optimal portfolios its re-solve came across, for the other workers' bounds.
+    found: tuple[Solution, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def of(cls, pid: str, shortfall: float, cost: float) -> Regret:
@@ -82,12 +86,13 @@ class _Job:
     options: SolverOptions
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
-    def __call__(self, pid: str) -> Regret:
+    def __call__(self, pid: str, shared: tuple[Solution, ...] = ()) -> Regret:
         if self.options.solver != "highs":
             return plain_regret(self.case, self.base, pid, self.options)
         lock_out = _lock_out(self)
+        lock_out.share(shared)
         regret = compare(self.case, self.base, pid, lock_out.without(pid))
-        return replace(regret, settled=tuple(lock_out.settled))
+        return replace(regret, settled=tuple(lock_out.settled), found=lock_out.take_found())
 
 
 _BUILT: dict[str, LockOut] = {}
@@ -121,7 +126,7 @@ def rank(case: Case, base: Figures, options: SolverOptions, *,
     others = [pid for pid in base.selected if case.project_by_id[pid].lock != Lock.IN]
     job = _Job(case, base, options)
     try:
-        regrets = sweep.run(pool, job, others, progress)
+        regrets = sweep.learning(pool, job, others, lambda regret: regret.found, progress)
     finally:
         _BUILT.pop(job.key, None)
     return sorted([*locked, *regrets], key=Regret.sort_key)

@@ -13,11 +13,13 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
+    FIRST_COMPLETED,
     Executor,
     Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
     as_completed,
+    wait,
 )
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -25,6 +27,7 @@ from typing import Any, TypeVar
 from portfolio.errors import SchedulerUnavailable, UsageError
 
 T = TypeVar("T")
+S = TypeVar("S")
 R = TypeVar("R")
 DASK_HINT = "install the Dask extra: pip install 'portfolio[dask]'"
 
@@ -54,11 +57,19 @@ def executor(scheduler: str | None = None, workers: int | None = None,
     if count <= 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    pool = _Pool(count)
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Pool(ProcessPoolExecutor):
+    """The local pool: `spawn`ed worker processes, and how many (`learning` reads it)."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self.workers = workers
 
 
 @contextmanager
@@ -122,3 +133,49 @@ def together(jobs: dict[str, Callable[[], Any]]) -> tuple[dict[str, Any], dict[s
     with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as threads:
         futures = {name: threads.submit(timed, name, job) for name, job in jobs.items()}
         return {name: future.result() for name, future in futures.items()}, ended
+
+
+def learning(pool: Executor | None, function: Callable[[T, tuple[S, ...]], R],
+             items: Sequence[T], learned: Callable[[R], Sequence[S]],
+             progress: Callable[[], Any] | None = None) -> list[R]:
+    """function(item, known) for every item, in item order, passing on what was learned.
+
+    `known` is everything `learned` from the results that came back before the item was
+    sent. A local pool gets two items per worker at a time, so that each item is sent
+    with what the earlier ones found; any other executor gets every item at once.
+    """
+    known: list[S] = []
+    if pool is None:
+        out = []
+        for item in items:
+            out.append(function(item, tuple(known)))
+            known += learned(out[-1])
+            if progress:
+                progress()
+        return out
+    ahead = 2 * pool.workers if isinstance(pool, _Pool) else len(items)
+    queue = iter(enumerate(items))
+    pending: dict[Future[R], int] = {}
+    results: dict[int, R] = {}
+
+    def send() -> None:
+        for n, item in queue:
+            pending[pool.submit(function, item, tuple(known))] = n
+            return
+
+    try:
+        for _ in range(ahead):
+            send()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[pending.pop(future)] = future.result()
+                known += learned(future.result())
+                if progress:
+                    progress()
+                send()
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
+    return [results[n] for n in range(len(items))]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -83,9 +84,14 @@ class LockOut:
         self.base_bound = base_bound
         self.known: list[Known] = []
         self._reduced_for: tuple[str, Known | None] = ("", None)
+        self.found: list[Solution] = []  # near-optimal portfolios found, for `take_found`
+        self._improving: list[np.ndarray] = []
+        if not case.expected:  # a mean over samples is too dear to value every one
+            self.highs.cbMipImprovingSolution.subscribe(self._on_improving)
         self.settled: list[Settled] = []  # how each stage of the last `without` was answered
         if self.base is not None:
             self.remember(self.base)
+            self.found = []  # every worker has it
 
     def _vector(self, expression: pulp.LpAffineExpression) -> np.ndarray:
         out = np.zeros(len(self.columns))
@@ -94,10 +100,45 @@ class LockOut:
         return out
 
     def remember(self, solution: Solution) -> None:
-        """Keep a feasible portfolio as a start for the re-solves it is feasible for."""
+        """Keep a feasible portfolio as a start for the re-solves it is feasible for.
+
+        One within the gap of the base optimum's bound is also kept in `found`: it can
+        settle another project's stage 1 (`_stage`), so `rank` passes it to every worker.
+        """
         if any(k.selected == solution.selected for k in self.known):
             return
-        self.known.append(self._known(solution))
+        known = self._known(solution)
+        self.known.append(known)
+        if self.base_bound is not None and not self.min_cost and \
+                known.shortfall - self.base_bound <= self._slack(known.shortfall):
+            self.found.append(Solution(status=Status.FEASIBLE, selected=solution.selected,
+                                       face=solution.face, bought=solution.bought))
+
+    def share(self, solutions: Sequence[Solution]) -> None:
+        """Portfolios other workers found (see `remember`)."""
+        found = len(self.found)
+        for solution in solutions:
+            self.remember(solution)
+        del self.found[found:]  # theirs already, not news to pass on
+
+    def take_found(self) -> tuple[Solution, ...]:
+        """The near-optimal portfolios found since the last call."""
+        found, self.found = tuple(self.found), []
+        return found
+
+    def _on_improving(self, event: Any) -> None:
+        """HiGHS's callback: every improving MIP solution is a portfolio of the base model."""
+        self._improving.append(np.array(event.data_out.mip_solution, dtype=float))
+
+    def _archive(self) -> None:
+        """Keep the portfolios the last MIP passed through on its way (`_on_improving`)."""
+        for values in self._improving:
+            self.remember(extract(self.model, (), Status.FEASIBLE, self._named(values)))
+        self._improving = []
+
+    def _slack(self, value: float) -> float:
+        """How far above a bound a value may be and still count as meeting it (the gap)."""
+        return self.options.gap * abs(value) + BOUND_TOLERANCE * max(1.0, abs(value))
 
     def _known(self, solution: Solution) -> Known:
         values = self._values(solution)
@@ -170,8 +211,10 @@ class LockOut:
 
     def portfolio(self, stats: tuple[SolveStats, ...], status: Status, values: np.ndarray,
                   notes: tuple[str, ...] = ()) -> Solution:
-        """The portfolio of a column vector."""
-        return extract(self.model, stats, status, self._named(values), notes)
+        """The portfolio of a column vector (stage 1's, kept as a start as well)."""
+        solution = extract(self.model, stats, status, self._named(values), notes)
+        self.remember(solution)
+        return solution
 
     def carry(self, stage1: Solution, values: np.ndarray) -> np.ndarray:
         """Stage 2 starts from stage 1's portfolio, its shortfalls and tickets recomputed."""
@@ -212,8 +255,7 @@ class LockOut:
         incumbent = min(candidates, key=lambda v: float(objective @ v), default=None)
         if incumbent is not None:
             value = float(objective @ incumbent)
-            slack = self.options.gap * abs(value) + BOUND_TOLERANCE * max(1.0, abs(value))
-            if value - bound <= slack:
+            if value - bound <= self._slack(value):
                 self.settled.append(Settled.BOUND)
                 return SolveStats(Status.OPTIMAL, value, bound,
                                   (value - bound) / max(abs(value), GAP_FLOOR) if value else 0.0,
@@ -221,6 +263,7 @@ class LockOut:
             set_start(highs, incumbent.tolist())
         self.settled.append(Settled.MIP)
         run_highs(highs)
+        self._archive()
         status = from_highs(highs)
         seconds = time.perf_counter() - began
         if not status.has_solution:

@@ -207,3 +207,25 @@ def test_sweeps_side_by_side_give_the_one_after_another_answers(tmp_path: Path) 
     assert reports[0].scenarios is not None and reports[1].scenarios is not None
     for c, d in zip(reports[0].scenarios, reports[1].scenarios, strict=True):
         assert c.variant.objective() == pytest.approx(d.variant.objective(), rel=1e-9)
+
+
+def test_a_portfolio_another_worker_found_settles_stage_one_by_its_bound(tmp_path: Path) -> None:
+    # Twins A and B each cover the demand alone (C too, dearer); the base takes A (listed
+    # first). Without A the base less A covers nothing: only a portfolio found elsewhere
+    # (B's or C's, near-optimal, so passed on) meets the bound.
+    from tests.independent.test_determinism import twins
+
+    pipe, base = solved(tmp_path, twins("A", "B"))
+    assert base.selected == ["A"]
+    first = base.solution.stages[0].bound
+    alone = LockOut(pipe, EXACT, base.solution, first)
+    regret = compare(pipe, base, "A", alone.without("A"))
+    assert alone.settled[0] is Settled.MIP and same(regret, plain_regret(pipe, base, "A", EXACT))
+    found = [s for s in alone.take_found() if "A" not in s.selected]
+    assert frozenset({"B"}) in {s.selected for s in found}
+    assert frozenset() not in {s.selected for s in found}  # far from optimal: not passed on
+    helped = LockOut(pipe, EXACT, base.solution, first)
+    helped.share(found)
+    assert helped.take_found() == ()  # what it was given is not news to pass on
+    again = compare(pipe, base, "A", helped.without("A"))
+    assert helped.settled[0] is Settled.BOUND and same(again, regret)
