@@ -127,7 +127,8 @@ def speed_row(result: dict[str, Any], label: str) -> list[str]:
             _seconds(ranked["read_validate"] + ranked["solve"]), _seconds(ranked.get("rank")),
             _seconds(result["ranked"]), f"{result['ranked'] / one:.1f}x",
             overlapping("frontier"), overlapping("scenarios"), overlapping("sensitivity"),
-            overlapping("risk") if full else _seconds(ranked.get("risk")),
+            overlapping("risk") if full else _seconds(ranked["risk"]) if "risk" in ranked
+            else "off",
             _seconds(stages.get("write", ranked["write"])),
             _seconds(result["run"]) if full else "n/a",
             f"{result['run'] / one:.1f}x" if full else "n/a", how,
