@@ -361,8 +361,11 @@ def test_the_example_without_stockpiles_or_governments_solves_as_the_chain_examp
     run = cli("solve", source, "-o", out, "--rank", "none", "--no-frontier", "--no-scenarios",
               "--no-sensitivity", "--risk-samples", "0")
     assert run.code == 0, run.stderr
-    assert run.stdout.splitlines()[0] == (
+    # The budget cost is 198.65 to the last bit or two, shown as 198.6 or 198.7 by them.
+    assert run.stdout.splitlines()[0] in (
         "optimal: 22 of 32 projects selected, weighted shortfall 261,540.2, budget cost "
-        "198.7 USD m, weighted imports 22,500.2")
+        f"198.{last} USD m, weighted imports 22,500.2" for last in (6, 7))
     book = openpyxl.load_workbook(out, read_only=True)
     assert not {"Stockpiles", "Countries"} & set(book.sheetnames)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    assert summary["total_budget_cost_musd"] == pytest.approx(198.65, abs=1e-6)

@@ -111,7 +111,8 @@ def test_the_risk_checker_finds_a_sample_moved_or_deleted(tmp_path: Path) -> Non
 def _risk_sheets(path: Path) -> tuple[list[Any], list[Any]]:
     risk = pd.read_excel(path, sheet_name="Risk", engine="calamine")
     samples = pd.read_excel(path, sheet_name="RiskSamples", engine="calamine")
-    return risk.fillna(-1).values.tolist(), samples.fillna(-1).values.tolist()
+    return (risk.astype(object).fillna(-1).values.tolist(),
+            samples.astype(object).fillna(-1).values.tolist())
 
 
 def test_chain_risk_is_the_same_on_one_two_workers_and_dask(tmp_path: Path) -> None:
