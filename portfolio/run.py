@@ -319,10 +319,11 @@ def _sizes(request: Request, case: Case, figures: Figures) -> dict[str, int]:
               "risk": bool(case.risk_samples), "frontier": request.frontier,
               "scenarios": request.scenarios and bool(case.scenarios),
               "sensitivity": request.sensitivity}
-    sizes = {"rank": len(figures.selected), "risk": chunks(case) if case.risk_samples else 0,
-             "frontier": len(levels(case)), "scenarios": len(case.scenarios),
-             "sensitivity": len(limits(figures))}
-    return {name: sizes[name] for name in SWEEPS if wanted[name]}
+    sizes: dict[str, Callable[[], int]] = {
+        "rank": lambda: len(figures.selected), "risk": lambda: chunks(case),
+        "frontier": lambda: len(levels(case)), "scenarios": lambda: len(case.scenarios),
+        "sensitivity": lambda: len(limits(figures))}
+    return {name: sizes[name]() for name in SWEEPS if wanted[name]}
 
 
 Job = Callable[[Callable[[], object]], Any]

@@ -83,6 +83,7 @@ class LockOut:
         self.base = base if base is not None and base.status.has_solution else None
         self.base_bound = base_bound
         self.known: list[Known] = []
+        self._selections: set[frozenset[str]] = set()  # those of `known`, to skip repeats
         self._reduced_for: tuple[str, Known | None] = ("", None)
         self.found: list[Solution] = []  # near-optimal portfolios found, for `take_found`
         self._improving: list[np.ndarray] = []
@@ -105,10 +106,11 @@ class LockOut:
         One within the gap of the base optimum's bound is also kept in `found`: it can
         settle another project's stage 1 (`_stage`), so `rank` passes it to every worker.
         """
-        if any(k.selected == solution.selected for k in self.known):
+        if solution.selected in self._selections:
             return
         known = self._known(solution)
         self.known.append(known)
+        self._selections.add(solution.selected)
         if self.base_bound is not None and not self.min_cost and \
                 known.shortfall - self.base_bound <= self._slack(known.shortfall):
             self.found.append(Solution(status=Status.FEASIBLE, selected=solution.selected,
